@@ -1,0 +1,34 @@
+// walrelay command line: run, plugins, --version.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include <walrelay/sink.h>
+
+#include "core/app/commands.h"
+
+int main(int argc, char **argv) {
+  CLI::App app{"walrelay: PostgreSQL logical replication (pgoutput) to pluggable sinks"};
+  app.require_subcommand(0, 1);
+  bool version = false;
+  app.add_flag("--version", version, "print the version and exit");
+
+  std::string config, log_level, plugin_dir;
+  auto *run = app.add_subcommand("run", "replicate until SIGINT/SIGTERM");
+  run->add_option("-c,--config", config, "config file (YAML)")->required();
+  run->add_option("--log-level", log_level, "trace|debug|info|warn|error (overrides config)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+
+  auto *plugins = app.add_subcommand("plugins", "list sink plugins and their options");
+  plugins->add_option("-c,--config", config, "config file: also check the plugins it names");
+  plugins->add_option("--plugin-dir", plugin_dir, "directory to scan");
+
+  CLI11_PARSE(app, argc, argv);
+  if (version) {
+    std::printf("walrelay %s (sink ABI %u)\n", WALRELAY_VERSION, WR_SINK_ABI_VERSION);
+    return 0;
+  }
+  if (*run) return walrelay::app::run_command(config, log_level);
+  if (*plugins) return walrelay::app::plugins_command(config, plugin_dir);
+  std::printf("%s", app.help().c_str());
+  return walrelay::app::kExitConfig;
+}

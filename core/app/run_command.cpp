@@ -1,0 +1,127 @@
+// `walrelay run`: load config and plugins, create sinks, then stream until told to stop.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <thread>
+
+#include "core/app/commands.h"
+#include "core/config/config.h"
+#include "core/pgoutput/error.h"
+#include "core/pipeline/delivery_worker.h"
+#include "core/pipeline/transaction_builder.h"
+#include "core/plugin_host/plugin_loader.h"
+#include "core/plugin_host/sink_handle.h"
+#include "core/replication/replication_connection.h"
+#include "core/replication/source.h"
+#include "core/util/lsn.h"
+
+namespace walrelay::app {
+
+namespace {
+
+StopSignal g_stop;
+
+void on_signal(int) { g_stop.request(); }
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+// Creates a sink, retrying while the destination is unreachable.
+bool create_sink(SinkHandle &sink) {
+  for (int attempt = 0;; ++attempt) {
+    SinkResult r = sink.create();
+    if (r.ok()) r = sink.load_position();
+    if (r.ok()) return true;
+    if (r.status != WR_RETRY) {
+      spdlog::error("{}", r.message);
+      return false;
+    }
+    const auto wait = std::chrono::milliseconds(std::min(30000, 500 << std::min(attempt, 6)));
+    spdlog::warn("{}; retrying in {} ms", r.message, wait.count());
+    if (g_stop.sleep_for(wait)) return false;
+  }
+}
+
+}  // namespace
+
+int run_command(const std::string &config_path, const std::string &log_level) {
+  Config cfg;
+  try {
+    cfg = load_config(config_path);
+  } catch (const ConfigError &e) {
+    setup_logging(log_level);
+    spdlog::error("{}", e.what());
+    return kExitConfig;
+  }
+  setup_logging(log_level.empty() ? cfg.log_level : log_level);
+  install_signal_handlers();
+  const std::string plugin_dir = cfg.plugin_dir.empty() ? default_plugin_dir() : cfg.plugin_dir;
+  spdlog::info("walrelay {} starting: config {}, source {}, slot '{}'", WALRELAY_VERSION,
+               config_path, replication::redact_conninfo(cfg.source.conninfo), cfg.source.slot);
+
+  // Plugins load on the main thread, once per file, and stay loaded until exit.
+  std::map<std::filesystem::path, std::unique_ptr<LoadedPlugin>> plugins;
+  std::vector<std::unique_ptr<SinkHandle>> sinks;
+  for (const auto &sc : cfg.sinks) {
+    const auto path = resolve_plugin(sc.plugin, plugin_dir);
+    try {
+      auto &lp = plugins[path];
+      if (!lp) lp = load_plugin(path);
+      spdlog::info("sink '{}': plugin {} {} (ABI {}) from {}", sc.name, lp->info->name,
+                   lp->info->version ? lp->info->version : "?", lp->info->abi_version,
+                   path.string());
+      sinks.push_back(std::make_unique<SinkHandle>(*lp, sc));
+    } catch (const PluginError &e) {
+      spdlog::error("{} (sink '{}' at {})", e.what(), sc.name, sc.where);
+      return kExitConfig;
+    }
+  }
+  for (auto &s : sinks) {
+    if (!create_sink(*s)) return g_stop.requested() ? kExitOk : kExitConfig;
+    spdlog::info("sink '{}': applied position {}", s->name(),
+                 s->position() ? format_lsn(s->position()) : std::string("none"));
+  }
+
+  // Resume from the lowest position any sink holds (0: the slot's confirmed position).
+  wr_lsn start = UINT64_MAX;
+  for (const auto &s : sinks) start = std::min(start, s->position());
+
+  TransactionPool pool;
+  TransactionQueue queue(cfg.pipeline.queue_max_txns, cfg.pipeline.queue_max_bytes);
+  std::vector<SinkHandle *> raw;
+  for (auto &s : sinks) raw.push_back(s.get());
+  DeliveryWorker worker(queue, pool, raw, cfg.pipeline, g_stop);
+  std::atomic<bool> worker_done{false};
+  std::thread delivery([&] {
+    worker.run();
+    worker_done.store(true);
+  });
+
+  replication::Source source(
+      cfg.source, queue, pool, [&] { return worker.applied_lsn(); },
+      [&] { return worker_done.load(); }, g_stop);
+  int rc = kExitOk;
+  try {
+    source.run(start);
+  } catch (const std::exception &e) {
+    spdlog::error("source: {}", e.what());
+    rc = kExitRuntime;
+  }
+  g_stop.request_and_notify();
+  queue.close();
+  delivery.join();
+  if (!worker.error().empty()) rc = kExitRuntime;
+  spdlog::info("walrelay stopped: {} transactions, {} changes applied; applied position {}",
+               worker.txns_applied(), worker.changes_applied(), format_lsn(worker.applied_lsn()));
+  sinks.clear();  // destroy instances before their plugins
+  return rc;
+}
+
+}  // namespace walrelay::app

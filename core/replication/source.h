@@ -1,0 +1,72 @@
+// The source: streams pgoutput from a logical slot, decodes it into whole transactions,
+// feeds the bounded queue, and keeps the server informed (standby status updates).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/config/config.h"
+#include "core/pipeline/transaction_builder.h"
+#include "core/pipeline/transaction_queue.h"
+#include "core/util/stop_signal.h"
+
+namespace walrelay::replication {
+
+class ReplicationConnection;
+}  // namespace walrelay::replication
+namespace walrelay::pgoutput {
+class Decoder;
+}
+namespace walrelay::replication {
+
+/// Splits "a, b,c" into {"a","b","c"}.
+std::vector<std::string> split_publications(const std::string &s);
+
+/// Runs on the thread that calls run(). The flush LSN it reports to the server is always
+/// `applied_lsn()` (what every sink holds durably), never more.
+class Source {
+ public:
+  /// `applied_lsn` gives what every sink holds durably; `delivery_done` tells whether the
+  /// delivery worker has finished its batch in flight (polled at shutdown, before the final
+  /// status update).
+  Source(const SourceConfig &config, TransactionQueue &queue, TransactionPool &pool,
+         std::function<uint64_t()> applied_lsn, std::function<bool()> delivery_done,
+         StopSignal &stop);
+
+  /// Streams from `start_lsn` (0: the slot's confirmed position) until stop is requested.
+  /// Reconnects with backoff after a connection loss once streaming has started; throws
+  /// ReplicationError / DecodeError / TransactionError for what needs an operator.
+  void run(uint64_t start_lsn);
+
+  /// The slot's confirmed_flush_lsn as found at the first connection (0 if created anew).
+  uint64_t slot_confirmed_at_start() const { return slot_confirmed_; }
+
+ private:
+  void session(uint64_t start_lsn);
+  void prepare(ReplicationConnection &conn);
+  void handle_copy_message(ReplicationConnection &conn, const uint8_t *data, size_t len);
+  void enqueue(ReplicationConnection &conn, TransactionPtr txn);
+  void send_feedback(ReplicationConnection &conn, bool reply_requested);
+  void feedback_if_due(ReplicationConnection &conn);
+
+  SourceConfig config_;
+  std::vector<std::string> publications_;
+  TransactionQueue &queue_;
+  TransactionPool &pool_;
+  std::function<uint64_t()> applied_lsn_;
+  std::function<bool()> delivery_done_;
+  StopSignal &stop_;
+  TransactionBuilder builder_;
+  pgoutput::Decoder *decoder_ = nullptr;  // the current session's
+  uint64_t received_lsn_ = 0;     // highest WAL position seen from the server
+  uint64_t last_enqueued_ = 0;    // end LSN of the last transaction queued
+  uint64_t slot_confirmed_ = 0;
+  bool streamed_ = false;
+  std::chrono::milliseconds status_interval_{10000};
+  std::chrono::steady_clock::time_point next_feedback_{};
+};
+
+}  // namespace walrelay::replication

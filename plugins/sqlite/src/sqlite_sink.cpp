@@ -1,0 +1,316 @@
+// SqliteSink: applies walrelay batches to an SQLite file, one SQLite transaction per batch.
+#include "sqlite_sink.h"
+
+#include <chrono>
+#include <cstddef>
+
+#include "naming.h"
+#include "schema.h"
+#include "type_map.h"
+
+namespace walrelay::sqlite {
+namespace {
+
+/// Throws fatal unless `p` is non-null and its struct_size covers every v1 field (the
+/// ABI lets the plugin read a host struct's fields only when struct_size covers them).
+template <class T>
+const T &checked(const T *p, const char *what) {
+  if (p == nullptr) throw sdk::fatal(std::string("host passed a null ") + what);
+  if (p->struct_size < sizeof(T)) {
+    throw sdk::fatal(std::string("host passed a ") + what + " with struct_size " +
+                     std::to_string(p->struct_size) + ", expected at least " +
+                     std::to_string(sizeof(T)));
+  }
+  return *p;
+}
+
+const char *kind_name(uint32_t kind) {
+  switch (kind) {
+    case WR_CHANGE_INSERT:
+      return "INSERT";
+    case WR_CHANGE_UPDATE:
+      return "UPDATE";
+    case WR_CHANGE_DELETE:
+      return "DELETE";
+    case WR_CHANGE_TRUNCATE:
+      return "TRUNCATE";
+    default:
+      return "unknown change";
+  }
+}
+
+/// "INSERT on table "t" (change at LSN 0/16B3748)", the prefix of every change error.
+std::string describe(const wr_change &c, const TableShape &shape) {
+  return std::string(kind_name(c.kind)) + " on table " + shape.quoted + " (change at LSN " +
+         sdk::format_lsn(c.lsn) + ")";
+}
+
+/// A value for an error message, cut at 64 bytes.
+std::string show_value(const wr_value &v) {
+  switch (v.kind) {
+    case WR_VALUE_NULL:
+      return "NULL";
+    case WR_VALUE_UNCHANGED_TOAST:
+      return "<unchanged toast>";
+    case WR_VALUE_BINARY:
+      return "<binary, " + std::to_string(v.len) + " bytes>";
+    default: {
+      std::string_view t = sdk::bytes(v);
+      std::string out = "'" + std::string(t.substr(0, 64)) + "'";
+      if (t.size() > 64) out += "...";
+      return out;
+    }
+  }
+}
+
+/// How the row was looked up, for "no row matches" messages.
+std::string describe_identity(const wr_change &c, const TableShape &shape) {
+  if (c.old_kind == WR_OLD_FULL) return "the full old row";
+  const wr_value *vals = c.old_kind == WR_OLD_KEY ? c.old_values : c.new_values;
+  std::string out = "key (";
+  for (size_t k = 0; k < shape.key_columns.size(); ++k) {
+    const uint32_t i = shape.key_columns[k];
+    if (k) out += ", ";
+    out += shape.columns[i].quoted + " = " + show_value(vals[i]);
+  }
+  return out + ")";
+}
+
+void set_bit(std::vector<uint64_t> &mask, size_t offset, size_t i) {
+  mask[offset + i / 64] |= uint64_t{1} << (i % 64);
+}
+
+}  // namespace
+
+namespace {
+
+/// Applies the connection-level settings; returns `db` for use in a member initializer.
+Db &configure(Db &db, const SinkOptions &o, std::string &journal_mode) {
+  sqlite3_busy_timeout(db.get(), o.busy_timeout_ms);
+  {
+    Stmt s = db.prepare("PRAGMA journal_mode=WAL", "setting journal_mode=WAL");
+    ResetOnExit reset(s.get());
+    const int rc = sqlite3_step(s.get());
+    if (rc != SQLITE_ROW) db.fail(rc, "setting journal_mode=WAL");
+    const auto *mode = reinterpret_cast<const char *>(sqlite3_column_text(s.get(), 0));
+    journal_mode = mode ? mode : "";
+  }
+  const std::string sync = "PRAGMA synchronous=" + o.synchronous;
+  db.exec(sync.c_str(), "setting synchronous=" + o.synchronous);
+  return db;
+}
+
+}  // namespace
+
+SqliteSink::SqliteSink(sdk::SinkContext &ctx)
+    : host_(ctx.host),
+      handle_(ctx.handle),
+      name_(ctx.name),
+      options_(SinkOptions::parse(ctx.config)),
+      db_(options_.path),
+      checkpoint_(configure(db_, options_, journal_mode_), name_) {
+  if (journal_mode_ != "wal") {
+    log(WR_LOG_WARN, "journal_mode is '" + journal_mode_ + "', not 'wal', for " + options_.path);
+  }
+  log(WR_LOG_INFO, "opened " + options_.path + " (synchronous=" + options_.synchronous + ")");
+}
+
+wr_lsn SqliteSink::load_position() { return checkpoint_.load(); }
+
+void SqliteSink::apply(const wr_batch &batch_in) {
+  const wr_batch &batch = checked(&batch_in, "wr_batch");
+  db_.exec("BEGIN IMMEDIATE", "starting the batch transaction");
+  try {
+    const wr_lsn stored = checkpoint_.load();
+    std::optional<int64_t> commit_time;
+    uint32_t skipped = 0;
+    for (uint32_t t = 0; t < batch.n_txns; ++t) {
+      const wr_txn &txn = checked(batch.txns[t], "wr_txn");
+      commit_time = txn.commit_time_us;
+      if (stored != WR_LSN_INVALID && txn.end_lsn != WR_LSN_INVALID && txn.end_lsn <= stored) {
+        ++skipped;  // already in the file: applying again would duplicate rows
+        continue;
+      }
+      for (uint32_t i = 0; i < txn.n_changes; ++i)
+        apply_change(checked(txn.changes[i], "wr_change"));
+    }
+    if (skipped) {
+      log(WR_LOG_WARN, "skipped " + std::to_string(skipped) +
+                           " transaction(s) already applied (stored position " +
+                           sdk::format_lsn(stored) + ")");
+    }
+    if (batch.end_lsn > stored) checkpoint_.store(batch.end_lsn, commit_time, now_us());
+    db_.exec("COMMIT", "committing the batch ending at LSN " + sdk::format_lsn(batch.end_lsn));
+  } catch (...) {
+    rollback();
+    throw;
+  }
+}
+
+void SqliteSink::apply_change(const wr_change &c) {
+  switch (c.kind) {
+    case WR_CHANGE_INSERT:
+    case WR_CHANGE_UPDATE:
+    case WR_CHANGE_DELETE:
+      apply_row(c);
+      return;
+    case WR_CHANGE_TRUNCATE:
+      apply_truncate(c);
+      return;
+    default:
+      throw sdk::Error(WR_UNSUPPORTED, "unsupported change kind " + std::to_string(c.kind) +
+                                           " at LSN " + sdk::format_lsn(c.lsn));
+  }
+}
+
+SqliteSink::RelationState &SqliteSink::relation(const wr_relation &rel_in) {
+  auto it = relations_.find(rel_in.relation_id);
+  if (it != relations_.end() && it->second->shape.generation == rel_in.generation) {
+    return *it->second;
+  }
+  const wr_relation &rel = checked(&rel_in, "wr_relation");
+  TableShape shape = TableShape::from_relation(rel);
+  const SchemaChange change = ensure_table(db_, shape, options_.create_tables);
+  if (change.created) {
+    log(WR_LOG_INFO, "created table " + shape.quoted + " for relation " +
+                         std::to_string(shape.relation_id) + " generation " +
+                         std::to_string(shape.generation));
+  }
+  for (const std::string &col : change.added_columns) {
+    log(WR_LOG_INFO, "added column " + quote_ident(col) + " to table " + shape.quoted +
+                         " (relation " + std::to_string(shape.relation_id) + " generation " +
+                         std::to_string(shape.generation) + ")");
+  }
+  if (it == relations_.end()) {
+    it = relations_.emplace(rel.relation_id, std::make_unique<RelationState>()).first;
+  }
+  it->second->statements.clear();  // statements of the previous generation
+  it->second->shape = std::move(shape);
+  return *it->second;
+}
+
+void SqliteSink::apply_row(const wr_change &c) {
+  if (c.relation == nullptr) {
+    throw sdk::fatal(std::string(kind_name(c.kind)) + " at LSN " + sdk::format_lsn(c.lsn) +
+                     " has no relation");
+  }
+  RelationState &rs = relation(*c.relation);
+  const TableShape &shape = rs.shape;
+  const size_t n = shape.columns.size();
+  const size_t words = shape.mask_words();
+
+  const Op op = c.kind == WR_CHANGE_INSERT   ? Op::Insert
+                : c.kind == WR_CHANGE_UPDATE ? Op::Update
+                                             : Op::Delete;
+  const uint32_t old_kind = op == Op::Insert ? WR_OLD_NONE : c.old_kind;
+  const bool needs_new = op != Op::Delete;
+  const bool needs_old = old_kind == WR_OLD_KEY || old_kind == WR_OLD_FULL;
+  if (needs_new && (c.new_values == nullptr || c.n_new != n)) {
+    throw sdk::fatal(describe(c, shape) + ": expected " + std::to_string(n) + " new values, got " +
+                     std::to_string(c.n_new));
+  }
+  if (old_kind > WR_OLD_FULL || (op == Op::Delete && !needs_old)) {
+    throw sdk::fatal(describe(c, shape) + ": unsupported old tuple kind " +
+                     std::to_string(old_kind));
+  }
+  if (needs_old && (c.old_values == nullptr || c.n_old != n)) {
+    throw sdk::fatal(describe(c, shape) + ": expected " + std::to_string(n) + " old values, got " +
+                     std::to_string(c.n_old));
+  }
+
+  // Unchanged-TOAST masks: new values (left out of SET) and old values (left out of a
+  // full-row WHERE). assign() keeps the capacity: no allocation once grown.
+  mask_.assign(2 * words, 0);
+  if (needs_new) {
+    for (size_t i = 0; i < n; ++i) {
+      if (c.new_values[i].kind != WR_VALUE_UNCHANGED_TOAST) continue;
+      if (op == Op::Insert) {
+        throw sdk::fatal(describe(c, shape) + ": unchanged TOAST value for column " +
+                         shape.columns[i].quoted + " in an INSERT");
+      }
+      set_bit(mask_, 0, i);
+    }
+  }
+  if (old_kind == WR_OLD_FULL) {
+    for (size_t i = 0; i < n; ++i) {
+      if (c.old_values[i].kind == WR_VALUE_UNCHANGED_TOAST) set_bit(mask_, words, i);
+    }
+  } else if (op != Op::Insert) {
+    const wr_value *ids = old_kind == WR_OLD_KEY ? c.old_values : c.new_values;
+    for (uint32_t k : shape.key_columns) {
+      if (ids[k].kind == WR_VALUE_UNCHANGED_TOAST) {
+        throw sdk::fatal(describe(c, shape) + ": key column " + shape.columns[k].quoted +
+                         " is an unchanged TOAST value: cannot identify the row");
+      }
+    }
+  }
+
+  CachedStatement &cs = rs.statements.get(db_, shape, op, old_kind, mask_);
+  sqlite3_stmt *stmt = cs.stmt.get();
+  if (blob_scratch_.size() < cs.plan.size()) blob_scratch_.resize(cs.plan.size());
+  ResetOnExit reset(stmt);
+  for (size_t j = 0; j < cs.plan.size(); ++j) {
+    const BindSlot slot = cs.plan[j];
+    const wr_value &v =
+        slot.source == ValueSource::New ? c.new_values[slot.column] : c.old_values[slot.column];
+    const ColumnInfo &col = shape.columns[slot.column];
+    const int rc = bind_value(stmt, static_cast<int>(j + 1), v, col.cls, blob_scratch_[j]);
+    if (rc == kMalformedValue) {
+      throw sdk::fatal(describe(c, shape) + ": malformed value " + show_value(v) + " for column " +
+                       col.quoted + " (type oid " + std::to_string(col.type_oid) + ")");
+    }
+    if (rc != SQLITE_OK) db_.fail(rc, describe(c, shape) + ": binding column " + col.quoted);
+  }
+  const int rc = sqlite3_step(stmt);
+  if (rc != SQLITE_DONE) db_.fail(rc, describe(c, shape) + " failed");
+  if (op != Op::Insert) {
+    const sqlite3_int64 changed = sqlite3_changes64(db_.get());
+    if (changed != 1) {
+      throw sdk::fatal(describe(c, shape) + ": " +
+                       (changed == 0 ? std::string("no row matches ")
+                                     : std::to_string(changed) + " rows match ") +
+                       describe_identity(c, shape) + ", expected exactly one");
+    }
+  }
+}
+
+void SqliteSink::apply_truncate(const wr_change &c) {
+  if (c.n_truncate_relations > 0 && c.truncate_relations == nullptr) {
+    throw sdk::fatal("TRUNCATE at LSN " + sdk::format_lsn(c.lsn) + " has no relation list");
+  }
+  for (uint32_t i = 0; i < c.n_truncate_relations; ++i) {
+    const wr_relation *rel = c.truncate_relations[i];
+    if (rel == nullptr) {
+      throw sdk::fatal("TRUNCATE at LSN " + sdk::format_lsn(c.lsn) + " lists a null relation");
+    }
+    RelationState &rs = relation(*rel);
+    CachedStatement &cs = rs.statements.get(db_, rs.shape, Op::Truncate, WR_OLD_NONE, {});
+    ResetOnExit reset(cs.stmt.get());
+    const int rc = sqlite3_step(cs.stmt.get());
+    if (rc != SQLITE_DONE) db_.fail(rc, describe(c, rs.shape) + " failed");
+  }
+}
+
+void SqliteSink::rollback() noexcept {
+  try {
+    relations_.clear();  // finalizes statements; DDL of this transaction is undone below
+    if (db_.in_transaction()) {
+      const int rc = sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      if (rc != SQLITE_OK) log(WR_LOG_ERROR, "ROLLBACK failed: " + db_.describe(rc));
+    }
+  } catch (...) {
+  }
+}
+
+void SqliteSink::log(wr_log_level level, const std::string &msg) const {
+  if (host_ && host_->log) host_->log(handle_, level, msg.c_str());
+}
+
+int64_t SqliteSink::now_us() const {
+  if (host_ && WR_HAS_FIELD(host_, wr_host_api, now_us) && host_->now_us) return host_->now_us();
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace walrelay::sqlite

@@ -1,0 +1,108 @@
+// Config loading: typed keys, strict unknown-key checks with file:line:column, ${ENV}.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "core/config/config.h"
+
+namespace walrelay {
+namespace {
+
+const char *kGood = R"(log_level: debug
+plugin_dir: /opt/plugins
+source:
+  conninfo: "host=127.0.0.1 password=${WR_TEST_SECRET}"
+  slot: s1
+  publication: "p1, p2"
+  create_slot: false
+  status_interval_ms: 500
+pipeline:
+  queue_max_txns: 7
+sinks:
+  - name: a
+    plugin: sqlite
+    options:
+      path: /tmp/x.db
+      tls:
+        ca: /etc/ca.pem
+      hosts: [h1, h2]
+)";
+
+std::string error_of(const std::string &yaml) {
+  try {
+    parse_config(yaml, "w.yaml");
+  } catch (const ConfigError &e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Config, ParsesEveryKeyAndFlattensOptions) {
+  setenv("WR_TEST_SECRET", "s3cret", 1);
+  const Config c = parse_config(kGood, "w.yaml");
+  EXPECT_EQ(c.log_level, "debug");
+  EXPECT_EQ(c.plugin_dir, "/opt/plugins");
+  EXPECT_EQ(c.source.conninfo, "host=127.0.0.1 password=s3cret");
+  EXPECT_EQ(c.source.slot, "s1");
+  EXPECT_EQ(c.source.publication, "p1, p2");
+  EXPECT_FALSE(c.source.create_slot);
+  EXPECT_EQ(c.source.status_interval_ms, 500);
+  EXPECT_EQ(c.pipeline.queue_max_txns, 7u);
+  ASSERT_EQ(c.sinks.size(), 1u);
+  const auto &o = c.sinks[0].options;
+  ASSERT_EQ(o.size(), 4u);
+  EXPECT_EQ(o[0].key, "path");
+  EXPECT_EQ(o[0].where, "w.yaml:15:13");
+  EXPECT_EQ(o[1].key, "tls.ca");
+  EXPECT_EQ(o[2].key, "hosts.0");
+  EXPECT_EQ(o[3].value, "h2");
+}
+
+TEST(Config, UnknownKeyNamesFileLineColumn) {
+  const std::string e = error_of(
+      "source: {conninfo: x, slot: s, publication: p, slott: 1}\nsinks: [{name: a, plugin: b}]\n");
+  EXPECT_NE(e.find("w.yaml:1:"), std::string::npos) << e;
+  EXPECT_NE(e.find("unknown key 'source.slott'"), std::string::npos) << e;
+}
+
+TEST(Config, WrongTypeIsAnError) {
+  const std::string e = error_of(
+      "source:\n  conninfo: x\n  slot: s\n  publication: p\n  status_interval_ms: soon\n"
+      "sinks: [{name: a, plugin: b}]\n");
+  EXPECT_NE(e.find("w.yaml:5:23"), std::string::npos) << e;
+  EXPECT_NE(e.find("must be an integer"), std::string::npos) << e;
+}
+
+TEST(Config, MissingEnvVariableIsNamed) {
+  unsetenv("WR_TEST_UNSET");
+  const std::string e = error_of(
+      "source: {conninfo: '${WR_TEST_UNSET}', slot: s, publication: p}\n"
+      "sinks: [{name: a, plugin: b}]\n");
+  EXPECT_NE(e.find("environment variable 'WR_TEST_UNSET' is not set"), std::string::npos) << e;
+}
+
+TEST(Config, MalformedYamlHasPosition) {
+  const std::string e = error_of("source: [unclosed\n");
+  EXPECT_NE(e.find("w.yaml:"), std::string::npos) << e;
+  EXPECT_NE(e.find("malformed YAML"), std::string::npos) << e;
+}
+
+TEST(Config, MissingRequiredAndDuplicateSinks) {
+  EXPECT_NE(error_of("sinks: [{name: a, plugin: b}]\n").find("missing required key 'source'"),
+            std::string::npos);
+  EXPECT_NE(error_of("source: {conninfo: x, slot: s}\nsinks: [{name: a, plugin: b}]\n")
+                .find("missing required key 'source.publication'"),
+            std::string::npos);
+  EXPECT_NE(error_of("source: {conninfo: x, slot: s, publication: p}\n"
+                     "sinks: [{name: a, plugin: b}, {name: a, plugin: c}]\n")
+                .find("duplicate sink name 'a'"),
+            std::string::npos);
+}
+
+TEST(Config, EscapedDollarBraceStaysLiteral) {
+  EXPECT_EQ(interpolate_env("a$${B}c", "here"), "a${B}c");
+  EXPECT_THROW(interpolate_env("${OPEN", "here"), ConfigError);
+}
+
+}  // namespace
+}  // namespace walrelay
