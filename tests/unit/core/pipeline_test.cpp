@@ -171,8 +171,11 @@ TEST(TransactionQueue, PopWaitsForProducerAndDrainsAfterClose) {
     q.close();
   });
   std::vector<TransactionPtr> all, batch;
-  while (q.pop_batch(batch, 7, 1 << 30, std::chrono::milliseconds(200)))
-    for (auto &t : batch) all.push_back(std::move(t)), batch.clear();
+  while (q.pop_batch(batch, 7, 1 << 30, std::chrono::milliseconds(200))) {
+    EXPECT_LE(batch.size(), 7u);
+    for (auto &t : batch) all.push_back(std::move(t));
+    batch.clear();
+  }
   producer.join();
   ASSERT_EQ(all.size(), 50u);
   for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i]->end_lsn(), i + 1);
