@@ -158,7 +158,7 @@ const Message &Decoder::decode(const uint8_t *data, size_t len, Lsn wal_start) {
     }
   };
   // Messages that carry the streamed transaction's (or subtransaction's) xid in a block.
-  auto stream_xid = [&]() -> uint32_t { return in_stream_ ? r.u32() : 0; };
+  auto xid_prefix = [&]() -> uint32_t { return in_stream_ ? r.u32() : 0; };
 
   switch (t) {
     case 'B': {
@@ -182,26 +182,26 @@ const Message &Decoder::decode(const uint8_t *data, size_t len, Lsn wal_start) {
       break;
     }
     case 'R': {
-      m.relation.xid = stream_xid();
+      m.relation.xid = xid_prefix();
       read_relation(r, m.relation);
       break;
     }
     case 'Y': {
-      m.type_msg.xid = stream_xid();
+      m.type_msg.xid = xid_prefix();
       m.type_msg.type_oid = r.u32();
       m.type_msg.schema = read_namespace(r);
       m.type_msg.name = r.cstring();
       break;
     }
     case 'I': {
-      m.insert.xid = stream_xid();
+      m.insert.xid = xid_prefix();
       m.insert.relation_id = r.u32();
       expect_new_marker(r);
       read_tuple(r, m.insert.new_tuple);
       break;
     }
     case 'U': {
-      m.update.xid = stream_xid();
+      m.update.xid = xid_prefix();
       m.update.relation_id = r.u32();
       const char marker = read_old_marker(r, true);
       if (marker == 'N') {
@@ -216,14 +216,14 @@ const Message &Decoder::decode(const uint8_t *data, size_t len, Lsn wal_start) {
       break;
     }
     case 'D': {
-      m.del.xid = stream_xid();
+      m.del.xid = xid_prefix();
       m.del.relation_id = r.u32();
       m.del.old_kind = read_old_marker(r, false);
       read_tuple(r, m.del.old_tuple);
       break;
     }
     case 'T': {
-      m.truncate.xid = stream_xid();
+      m.truncate.xid = xid_prefix();
       const size_t count_at = r.offset();
       const int32_t n = r.i32();
       m.truncate.options = r.u8();
@@ -237,7 +237,7 @@ const Message &Decoder::decode(const uint8_t *data, size_t len, Lsn wal_start) {
       break;
     }
     case 'M': {
-      m.logical_message.xid = stream_xid();
+      m.logical_message.xid = xid_prefix();
       m.logical_message.flags = r.u8();
       m.logical_message.lsn = r.u64();
       m.logical_message.prefix = r.cstring();
