@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds walrelay (warnings are errors) and runs every test with ctest: unit, plugin and
-# integration tests (real PostgreSQL clusters started by the tests), then the unit tests
-# again under AddressSanitizer + UndefinedBehaviorSanitizer.
-#   BUILD_DIR=build (default)   WALRELAY_SKIP_ASAN=1 to skip the sanitizer pass
+# Builds walrelay (warnings are errors) and runs every test: unit, plugin and integration
+# tests with ctest (integration tests start real PostgreSQL clusters), a bounded libFuzzer
+# run over the pgoutput decoder, then the unit tests again under ASan + UBSan.
+#   BUILD_DIR=build (default); WALRELAY_SKIP_FUZZ=1 / WALRELAY_SKIP_ASAN=1 skip those passes;
+#   WALRELAY_FUZZ_SECONDS=30 (default). Extra arguments go to the first ctest run
+#   (e.g. scripts/test.sh -L unit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -10,7 +12,12 @@ JOBS=$(nproc)
 
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWALRELAY_WERROR=ON
 cmake --build "$BUILD_DIR" -j"$JOBS"
-ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 900
+ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 900 "$@"
+
+# Every byte from the network goes through the decoder: fuzz it for a bounded time.
+if [ "${WALRELAY_SKIP_FUZZ:-0}" != "1" ]; then
+  FUZZ_DIR="$BUILD_DIR-fuzz" bash scripts/fuzz.sh "${WALRELAY_FUZZ_SECONDS:-30}"
+fi
 
 if [ "${WALRELAY_SKIP_ASAN:-0}" != "1" ]; then
   ASAN_DIR="$BUILD_DIR-asan"

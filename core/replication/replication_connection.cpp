@@ -31,6 +31,10 @@ std::string quote_literal(const std::string &s) {
 
 }  // namespace
 
+const char *const kSessionOptions =
+    "-c datestyle=ISO -c intervalstyle=postgres -c timezone=UTC -c extra_float_digits=3 "
+    "-c bytea_output=hex";
+
 std::string redact_conninfo(const std::string &conninfo) {
   char *err = nullptr;
   PQconninfoOption *opts = PQconninfoParse(conninfo.c_str(), &err);
@@ -50,8 +54,11 @@ std::string redact_conninfo(const std::string &conninfo) {
 
 ReplicationConnection::ReplicationConnection(const std::string &conninfo)
     : where_(redact_conninfo(conninfo)) {
-  const char *keys[] = {"application_name", "dbname", "replication", nullptr};
-  const char *vals[] = {"walrelay", conninfo.c_str(), "database", nullptr};
+  // pgoutput renders values with the walsender's settings. Pin the ones that change the text
+  // form so sinks parse one format whatever the server's defaults. A conninfo that sets
+  // `options` itself replaces these (docs/CONFIG.md).
+  const char *keys[] = {"application_name", "options", "dbname", "replication", nullptr};
+  const char *vals[] = {"walrelay", kSessionOptions, conninfo.c_str(), "database", nullptr};
   conn_ = PQconnectdbParams(keys, vals, 1);
   if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
     std::string msg = "cannot connect to source (" + where_ + "): " + error_text();

@@ -41,6 +41,10 @@ struct SlotInfo {
   bool active = false;
 };
 
+/// Settings every replication session gets (libpq `options`): DateStyle ISO, UTC,
+/// IntervalStyle postgres, extra_float_digits 3, bytea_output hex.
+extern const char *const kSessionOptions;
+
 /// Removes the password from a conninfo for logs ("password=***").
 std::string redact_conninfo(const std::string &conninfo);
 

@@ -44,9 +44,12 @@ Stmt Db::prepare(std::string_view sql, std::string_view context) {
 
 std::string Db::describe(int rc) const {
   std::string msg = sqlite3_errmsg(db_);
-  msg += " (";
-  msg += sqlite3_errstr(rc);
-  msg += ")";
+  const std::string_view code = sqlite3_errstr(rc);
+  if (msg != code) {
+    msg += " (";
+    msg += code;
+    msg += ")";
+  }
   return msg;
 }
 

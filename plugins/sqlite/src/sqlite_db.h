@@ -69,7 +69,8 @@ class Db {
   Stmt prepare(std::string_view sql, std::string_view context);
 
   /// Throws the sdk::Error for result code `rc`: retry when transient, else fatal. The
-  /// message is "<context>: <sqlite message> (<code name>)".
+  /// message is "<context>: <sqlite message> (<code name>)", the code name omitted when
+  /// it repeats the message.
   [[noreturn]] void fail(int rc, std::string_view context) const;
 
   /// The message for `rc` as fail() would word it, without throwing.

@@ -76,13 +76,21 @@ std::string describe_identity(const wr_change &c, const TableShape &shape) {
   return out + ")";
 }
 
+/// Runs `f`; an sdk::Error it throws gets "<KIND> at LSN X/Y: " in front (for errors
+/// raised before the change's table is known to the message, e.g. DDL or prepare).
+template <class F>
+decltype(auto) with_change_context(const wr_change &c, F &&f) {
+  try {
+    return f();
+  } catch (const sdk::Error &e) {
+    throw sdk::Error(e.status(), std::string(kind_name(c.kind)) + " at LSN " +
+                                     sdk::format_lsn(c.lsn) + ": " + e.what());
+  }
+}
+
 void set_bit(std::vector<uint64_t> &mask, size_t offset, size_t i) {
   mask[offset + i / 64] |= uint64_t{1} << (i % 64);
 }
-
-}  // namespace
-
-namespace {
 
 /// Applies the connection-level settings; returns `db` for use in a member initializer.
 Db &configure(Db &db, const SinkOptions &o, std::string &journal_mode) {
@@ -131,8 +139,9 @@ void SqliteSink::apply(const wr_batch &batch_in) {
         ++skipped;  // already in the file: applying again would duplicate rows
         continue;
       }
-      for (uint32_t i = 0; i < txn.n_changes; ++i)
+      for (uint32_t i = 0; i < txn.n_changes; ++i) {
         apply_change(checked(txn.changes[i], "wr_change"));
+      }
     }
     if (skipped) {
       log(WR_LOG_WARN, "skipped " + std::to_string(skipped) +
@@ -140,7 +149,10 @@ void SqliteSink::apply(const wr_batch &batch_in) {
                            sdk::format_lsn(stored) + ")");
     }
     if (batch.end_lsn > stored) checkpoint_.store(batch.end_lsn, commit_time, now_us());
-    db_.exec("COMMIT", "committing the batch ending at LSN " + sdk::format_lsn(batch.end_lsn));
+    const int rc = sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) {
+      db_.fail(rc, "committing the batch ending at LSN " + sdk::format_lsn(batch.end_lsn));
+    }
   } catch (...) {
     rollback();
     throw;
@@ -164,11 +176,11 @@ void SqliteSink::apply_change(const wr_change &c) {
 }
 
 SqliteSink::RelationState &SqliteSink::relation(const wr_relation &rel_in) {
-  auto it = relations_.find(rel_in.relation_id);
-  if (it != relations_.end() && it->second->shape.generation == rel_in.generation) {
+  const wr_relation &rel = checked(&rel_in, "wr_relation");
+  auto it = relations_.find(rel.relation_id);
+  if (it != relations_.end() && it->second->shape.generation == rel.generation) {
     return *it->second;
   }
-  const wr_relation &rel = checked(&rel_in, "wr_relation");
   TableShape shape = TableShape::from_relation(rel);
   const SchemaChange change = ensure_table(db_, shape, options_.create_tables);
   if (change.created) {
@@ -194,7 +206,8 @@ void SqliteSink::apply_row(const wr_change &c) {
     throw sdk::fatal(std::string(kind_name(c.kind)) + " at LSN " + sdk::format_lsn(c.lsn) +
                      " has no relation");
   }
-  RelationState &rs = relation(*c.relation);
+  RelationState &rs =
+      with_change_context(c, [&]() -> RelationState & { return relation(*c.relation); });
   const TableShape &shape = rs.shape;
   const size_t n = shape.columns.size();
   const size_t words = shape.mask_words();
@@ -245,7 +258,8 @@ void SqliteSink::apply_row(const wr_change &c) {
     }
   }
 
-  CachedStatement &cs = rs.statements.get(db_, shape, op, old_kind, mask_);
+  CachedStatement &cs = with_change_context(
+      c, [&]() -> CachedStatement & { return rs.statements.get(db_, shape, op, old_kind, mask_); });
   sqlite3_stmt *stmt = cs.stmt.get();
   if (blob_scratch_.size() < cs.plan.size()) blob_scratch_.resize(cs.plan.size());
   ResetOnExit reset(stmt);
@@ -283,8 +297,10 @@ void SqliteSink::apply_truncate(const wr_change &c) {
     if (rel == nullptr) {
       throw sdk::fatal("TRUNCATE at LSN " + sdk::format_lsn(c.lsn) + " lists a null relation");
     }
-    RelationState &rs = relation(*rel);
-    CachedStatement &cs = rs.statements.get(db_, rs.shape, Op::Truncate, WR_OLD_NONE, {});
+    RelationState &rs = with_change_context(c, [&]() -> RelationState & { return relation(*rel); });
+    CachedStatement &cs = with_change_context(c, [&]() -> CachedStatement & {
+      return rs.statements.get(db_, rs.shape, Op::Truncate, WR_OLD_NONE, {});
+    });
     ResetOnExit reset(cs.stmt.get());
     const int rc = sqlite3_step(cs.stmt.get());
     if (rc != SQLITE_DONE) db_.fail(rc, describe(c, rs.shape) + " failed");

@@ -179,6 +179,7 @@ struct Adapter {
 
   static wr_status create(const wr_host_api *host, wr_host_sink *hs, const char *name,
                           const wr_config *config, wr_sink **out) noexcept {
+    if (out == nullptr) return WR_FATAL;
     try {
       SinkContext ctx{host, hs, name ? name : "", Config(config)};
       ctx.config.reject_unknown(options(), n_options());
@@ -230,10 +231,16 @@ struct Adapter {
   }
 
   static wr_status load_position(wr_sink *s, wr_lsn *out) noexcept {
+    if (s == nullptr || out == nullptr) return WR_FATAL;
     return guarded(s, [out](Sink &k) { *out = k.load_position(); });
   }
   static wr_status apply(wr_sink *s, const wr_batch *b) noexcept {
-    return guarded(s, [b](Sink &k) { k.apply(*b); });
+    if (s == nullptr) return WR_FATAL;
+    return guarded(s, [b](Sink &k) {
+      if (b == nullptr || b->struct_size < sizeof(wr_batch))
+        throw fatal("host passed no batch or a wr_batch smaller than ABI v1's");
+      k.apply(*b);
+    });
   }
 
   static const wr_sink_vtable *vtable() {
