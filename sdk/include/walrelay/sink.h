@@ -60,7 +60,9 @@ extern "C" {
   ((ptr)->struct_size >= offsetof(type, field) + sizeof(((type *)0)->field))
 
 /** A PostgreSQL WAL position (XLogRecPtr): a 64-bit byte offset into the WAL stream.
- *  Printed by PostgreSQL as two hex halves, e.g. "0/16B3748". 0 means "no position". */
+ *  Printed by PostgreSQL as two hex halves, e.g. "0/16B3748". 0 means "no position".
+ *  Real positions stay below 2^63 (8 EiB of WAL), so a destination may store them in a
+ *  signed 64-bit integer. */
 typedef uint64_t wr_lsn;
 
 /** No position known (InvalidXLogRecPtr). */
@@ -379,6 +381,11 @@ typedef struct wr_sink_vtable {
    *  that position is stored in the same destination transaction). On any other status
    *  nothing of the batch may be visible (transactional sinks) and the host decides:
    *  WR_RETRY → backoff, load_position(), apply again; others → stop.
+   *  The host never passes a transaction whose end_lsn is at or below the position the sink
+   *  last reported (load_position or a successful apply); end_lsn is never 0 and increases
+   *  strictly within and across batches. A sink should still skip such transactions if
+   *  it can (defence in depth). State a sink caches about the destination (tables created,
+   *  columns added) must be forgotten when a failed apply rolled that DDL back.
    *  The batch and all it points to are valid only during the call. Serialized per
    *  instance; may run on a thread other than create()'s. */
   wr_status (*apply)(wr_sink *sink, const wr_batch *batch);
