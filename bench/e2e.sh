@@ -2,7 +2,8 @@
 # End-to-end throughput of walrelay on this machine: a backlog of WAL is written to a
 # throwaway PostgreSQL 15 while a logical slot holds it; then walrelay catches up from a copy
 # of that slot into (a) the in-memory fixture sink ("null": measures source + decoder +
-# pipeline) and (b) the SQLite sink. Prints rows/s and the SQLite/null ratio per workload.
+# pipeline) and (b) the SQLite sink; pg_recvlogical reading a third copy into /dev/null is
+# the reference reader. Prints rows/s and the ratios per workload.
 #   bench/e2e.sh [BUILD_DIR]     (default build; needs a built tree: scripts/test.sh or cmake)
 # Workloads: bulk = one 1,000,000-row INSERT transaction; small = 100,000 single-row
 # transactions (pgbench, 4 clients); mixed = 2,000 transactions of 50 inserts, 30 updates,
@@ -62,12 +63,18 @@ run_workload() {
   local marker
   marker=$(q -c "BEGIN; INSERT INTO marker VALUES (1); SELECT pg_current_wal_insert_lsn(); COMMIT;" | head -1)
   q -c "SELECT pg_copy_logical_replication_slot('b_$name', 'b_${name}_lite')" >/dev/null
-  local t_null t_lite
+  q -c "SELECT pg_copy_logical_replication_slot('b_$name', 'b_${name}_recv')" >/dev/null
+  local t_null t_lite t_recv start
+  start=$(date +%s.%N)
+  "$PG_BIN/pg_recvlogical" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -S "b_${name}_recv" \
+    --start -o proto_version=1 -o publication_names=bench_pub -F 0 -s 1 --endpos="$marker" \
+    -f /dev/null
+  t_recv=$(echo "$(date +%s.%N) - $start" | bc -l)
   t_null=$(catch_up "b_$name" "$NULL_SINK" "{}" "$marker")
   t_lite=$(catch_up "b_${name}_lite" sqlite "{path: $WORK/$name.db, synchronous: FULL}" "$marker")
-  printf "%-6s %9d rows  null sink %8.0f rows/s (%5.2fs)  sqlite %8.0f rows/s (%5.2fs)  sqlite/null %.2f\n" \
-    "$name" "$rows" "$(echo "$rows/$t_null" | bc -l)" "$t_null" "$(echo "$rows/$t_lite" | bc -l)" "$t_lite" \
-    "$(echo "$t_null/$t_lite" | bc -l)"
+  printf "%-6s %8d rows | pg_recvlogical %7.0f/s | null sink %7.0f/s (%.2fx recvlogical) | sqlite %7.0f/s (%.2fx null)\n" \
+    "$name" "$rows" "$(echo "$rows/$t_recv" | bc -l)" "$(echo "$rows/$t_null" | bc -l)" \
+    "$(echo "$t_recv/$t_null" | bc -l)" "$(echo "$rows/$t_lite" | bc -l)" "$(echo "$t_null/$t_lite" | bc -l)"
 }
 
 q <<'SQL'

@@ -8,7 +8,7 @@ PACKAGES=(
   libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libsqlite3-dev sqlite3 zlib1g-dev
   libgtest-dev libgmock-dev
-  binutils procps python3 clang libclang-rt-14-dev
+  binutils procps bc python3 clang libclang-rt-14-dev
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

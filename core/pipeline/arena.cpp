@@ -16,8 +16,10 @@ void Arena::next_chunk(size_t min_size) {
       return;
     }
   }
-  size_t size = std::max(chunk_size_, min_size);
-  chunks_.push_back(Chunk{std::make_unique<char[]>(size), size});
+  const size_t grown = chunks_.empty() ? first_chunk_ : std::min(max_chunk_, chunks_.back().size * 2);
+  const size_t size = std::max(grown, min_size);
+  // new char[] (not make_unique<char[]>): no zero-fill of memory we are about to write.
+  chunks_.push_back(Chunk{std::unique_ptr<char[]>(new char[size]), size});
   chunk_index_ = chunks_.size();
   current_ = chunks_.back().data.get();
   current_size_ = size;

@@ -9,13 +9,16 @@
 
 namespace walrelay {
 
-/// A chunked bump allocator. allocate() never moves earlier allocations. reset() frees
-/// everything but keeps up to `keep_bytes` of chunks for reuse, so a recycled arena
-/// allocates nothing for transactions of similar size. Not thread-safe.
+/// A chunked bump allocator. allocate() never moves earlier allocations. Chunks start at
+/// `first_chunk` bytes and double up to `max_chunk`, so a one-row transaction costs one
+/// small allocation and a million-row one a few dozen. reset() frees everything but keeps
+/// up to `keep_bytes` of chunks for reuse, so a recycled arena allocates nothing for
+/// transactions of similar size. Chunks are not zero-filled. Not thread-safe.
 class Arena {
  public:
-  explicit Arena(size_t chunk_size = 64 * 1024, size_t keep_bytes = 4 * 1024 * 1024)
-      : chunk_size_(chunk_size), keep_bytes_(keep_bytes) {}
+  explicit Arena(size_t first_chunk = 4 * 1024, size_t max_chunk = 1024 * 1024,
+                 size_t keep_bytes = 256 * 1024)
+      : first_chunk_(first_chunk), max_chunk_(max_chunk), keep_bytes_(keep_bytes) {}
   Arena(const Arena &) = delete;
   Arena &operator=(const Arena &) = delete;
 
@@ -66,7 +69,8 @@ class Arena {
     std::unique_ptr<char[]> data;
     size_t size;
   };
-  size_t chunk_size_;
+  size_t first_chunk_;
+  size_t max_chunk_;
   size_t keep_bytes_;
   std::vector<Chunk> chunks_;
   size_t chunk_index_ = 0;  // chunks_[chunk_index_ - 1] is current

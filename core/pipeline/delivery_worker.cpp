@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <random>
 
 #include "core/util/lsn.h"
 
@@ -34,7 +33,6 @@ void DeliveryWorker::fail(const std::string &msg) {
 }
 
 bool DeliveryWorker::deliver(SinkHandle &sink, const std::vector<TransactionPtr> &batch) {
-  std::mt19937_64 rng(std::random_device{}());
   for (int attempt = 0;; ++attempt) {
     txn_ptrs_.clear();
     uint64_t n_changes = 0;
@@ -72,7 +70,7 @@ bool DeliveryWorker::deliver(SinkHandle &sink, const std::vector<TransactionPtr>
     // Exponential backoff with full jitter, capped at 30 s.
     const int64_t cap = std::min<int64_t>(30000, 100LL << std::min(attempt, 9));
     const auto wait = std::chrono::milliseconds(
-        std::uniform_int_distribution<int64_t>(cap / 2, cap)(rng));
+        std::uniform_int_distribution<int64_t>(cap / 2, cap)(rng_));
     spdlog::warn("{}; retrying in {} ms (attempt {})", r.message, wait.count(), attempt + 1);
     if (stop_.sleep_for(wait)) return false;
     // The failed apply may or may not have committed: ask the sink where it stands.

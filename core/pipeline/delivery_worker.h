@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,7 @@ class DeliveryWorker {
   std::atomic<bool> idle_{true};
   std::atomic<uint64_t> txns_{0}, changes_{0};
   std::vector<const wr_txn *> txn_ptrs_;  // reused per batch
+  std::mt19937_64 rng_{std::random_device{}()};  // backoff jitter
   mutable std::mutex mu_;
   std::string error_;
 };

@@ -41,10 +41,11 @@ struct Transaction {
 
 using TransactionPtr = std::unique_ptr<Transaction>;
 
-/// Thread-safe free list of Transactions. Keeps at most `max_free` idle ones.
+/// Thread-safe free list of Transactions. Keeps at most `max_free` idle ones (each keeps at
+/// most its arena's keep_bytes, so the pool holds at most ~max_free x 256 KiB).
 class TransactionPool {
  public:
-  explicit TransactionPool(size_t max_free = 64) : max_free_(max_free) {}
+  explicit TransactionPool(size_t max_free = 256) : max_free_(max_free) {}
 
   TransactionPtr get() {
     {

@@ -16,6 +16,28 @@ bool TransactionQueue::push(TransactionPtr &t, std::chrono::milliseconds wait) {
   return true;
 }
 
+size_t TransactionQueue::push_all(std::vector<TransactionPtr> &ts, size_t from,
+                                  std::chrono::milliseconds wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  std::unique_lock<std::mutex> lock(mu_);
+  size_t i = from;
+  while (i < ts.size() && !closed_) {
+    const size_t b = ts[i]->bytes();
+    auto fits = [&] {
+      return closed_ || q_.empty() || (q_.size() < max_txns_ && bytes_ + b <= max_bytes_);
+    };
+    if (!fits()) {
+      if (i > from) not_empty_.notify_one();  // let the consumer drain while we wait
+      if (!not_full_.wait_until(lock, deadline, fits) || closed_) break;
+    }
+    bytes_ += b;
+    q_.push_back(std::move(ts[i]));
+    ++i;
+  }
+  if (i > from) not_empty_.notify_one();
+  return i;
+}
+
 bool TransactionQueue::pop_batch(std::vector<TransactionPtr> &out, size_t max_txns,
                                  size_t max_bytes, std::chrono::milliseconds wait) {
   std::unique_lock<std::mutex> lock(mu_);

@@ -22,6 +22,11 @@ class TransactionQueue {
   /// untouched) on timeout or when closed.
   bool push(TransactionPtr &t, std::chrono::milliseconds wait);
 
+  /// Appends ts[from..] in order while they fit, waiting up to `wait` in total for room;
+  /// wakes the consumer once rather than per transaction. Returns the index of the first
+  /// transaction not appended (ts.size() when all were). Pushed entries are left null.
+  size_t push_all(std::vector<TransactionPtr> &ts, size_t from, std::chrono::milliseconds wait);
+
   /// Moves up to `max_txns` / about `max_bytes` of the oldest transactions into `out`
   /// (at least one when any), waiting up to `wait` for the first. Returns false when the
   /// queue is closed and empty.

@@ -17,6 +17,8 @@ namespace walrelay::replication {
 namespace {
 // Protocol version requested from pgoutput (v1: committed transactions only).
 constexpr int kProtoVersion = 1;
+// Finished transactions collected before handing them to the queue in one go.
+constexpr size_t kMaxPending = 512;
 }  // namespace
 
 std::vector<std::string> split_publications(const std::string &s) {
@@ -129,6 +131,7 @@ void Source::session(uint64_t start_lsn) {
         busy = true;
         break;
       case ReplicationConnection::ReadResult::Drained: {
+        flush_pending(conn);
         if (busy) {
           // Nap briefly so the next read finds a batch of messages rather than one: waking
           // per message costs the walsender more than it costs us (see docs/ARCHITECTURE.md).
@@ -147,6 +150,7 @@ void Source::session(uint64_t start_lsn) {
     }
   }
   decoder_ = nullptr;
+  drop_pending();  // not applied, not confirmed: the server sends them again next time
   // Stopping: let the batch in flight finish (keeping the server informed), report the
   // final applied position, then close the stream politely.
   queue_.close();
@@ -167,7 +171,7 @@ void Source::handle_copy_message(ReplicationConnection &conn, const uint8_t *dat
                                        " bytes)", true);
     received_lsn_ = std::max(received_lsn_, x->wal_start);
     const pgoutput::Message &msg = decoder_->decode(x->payload, x->payload_len, x->wal_start);
-    if (TransactionPtr txn = builder_.feed(msg, x->wal_start)) enqueue(conn, std::move(txn));
+    if (TransactionPtr txn = builder_.feed(msg, x->wal_start)) accept(conn, std::move(txn));
   } else if (data[0] == 'k') {
     const auto k = parse_keepalive(data, len);
     if (!k) throw ReplicationError("malformed keepalive message", true);
@@ -178,22 +182,33 @@ void Source::handle_copy_message(ReplicationConnection &conn, const uint8_t *dat
   }
 }
 
-void Source::enqueue(ReplicationConnection &conn, TransactionPtr txn) {
-  if (txn->end_lsn() <= last_enqueued_) {
+void Source::accept(ReplicationConnection &conn, TransactionPtr txn) {
+  if (txn->end_lsn() <= last_accepted_) {
     // Sent again after a reconnect; already queued or applied.
     pool_.put(std::move(txn));
     return;
   }
-  const uint64_t end = txn->end_lsn();
+  last_accepted_ = txn->end_lsn();
+  pending_.push_back(std::move(txn));
+  if (pending_.size() >= kMaxPending) flush_pending(conn);
+}
+
+void Source::flush_pending(ReplicationConnection &conn) {
+  size_t done = 0;
   // The queue may be full while sinks are slow: keep the server informed while we wait.
-  while (!queue_.push(txn, std::chrono::milliseconds(100))) {
-    if (stop_.requested() || queue_.closed()) {
-      pool_.put(std::move(txn));
-      return;
-    }
+  while (done < pending_.size()) {
+    done = queue_.push_all(pending_, done, std::chrono::milliseconds(100));
+    if (done == pending_.size()) break;
+    if (stop_.requested() || queue_.closed()) break;
     feedback_if_due(conn);
   }
-  last_enqueued_ = end;
+  for (size_t i = done; i < pending_.size(); ++i) pool_.put(std::move(pending_[i]));
+  pending_.clear();
+}
+
+void Source::drop_pending() {
+  for (auto &t : pending_) pool_.put(std::move(t));
+  pending_.clear();
 }
 
 void Source::feedback_if_due(ReplicationConnection &conn) {

@@ -48,7 +48,13 @@ class Source {
   void session(uint64_t start_lsn);
   void prepare(ReplicationConnection &conn);
   void handle_copy_message(ReplicationConnection &conn, const uint8_t *data, size_t len);
-  void enqueue(ReplicationConnection &conn, TransactionPtr txn);
+  /// Takes a finished transaction (dropping one re-sent after a reconnect); hands the
+  /// collected ones to the queue once enough are pending.
+  void accept(ReplicationConnection &conn, TransactionPtr txn);
+  /// Hands every pending transaction to the queue, waiting (and sending status updates)
+  /// while it is full. Called when the socket is drained: one wake-up per read burst.
+  void flush_pending(ReplicationConnection &conn);
+  void drop_pending();
   void send_feedback(ReplicationConnection &conn, bool reply_requested);
   void feedback_if_due(ReplicationConnection &conn);
 
@@ -62,7 +68,8 @@ class Source {
   TransactionBuilder builder_;
   pgoutput::Decoder *decoder_ = nullptr;  // the current session's
   uint64_t received_lsn_ = 0;     // highest WAL position seen from the server
-  uint64_t last_enqueued_ = 0;    // end LSN of the last transaction queued
+  uint64_t last_accepted_ = 0;    // end LSN of the last transaction accepted
+  std::vector<TransactionPtr> pending_;  // finished, not yet queued
   uint64_t slot_confirmed_ = 0;
   bool streamed_ = false;
   std::chrono::milliseconds status_interval_{10000};
