@@ -87,8 +87,10 @@ PGresult *ReplicationConnection::exec(const std::string &sql, ExecStatusType exp
     std::string msg = std::string(what) + " failed: " +
                       (r ? std::string(PQresultErrorMessage(r)) : error_text());
     while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    std::string sqlstate = state ? state : "";
     if (r) PQclear(r);
-    throw ReplicationError(msg, lost);
+    throw ReplicationError(msg, lost, std::move(sqlstate));
   }
   return r;
 }

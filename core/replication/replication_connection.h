@@ -18,13 +18,19 @@ namespace walrelay::replication {
 /// helps), false for what needs an operator (missing publication, wrong slot type, ...).
 class ReplicationError : public std::runtime_error {
  public:
-  ReplicationError(const std::string &msg, bool retryable)
-      : std::runtime_error(msg), retryable_(retryable) {}
+  ReplicationError(const std::string &msg, bool retryable, std::string sqlstate = {})
+      : std::runtime_error(msg), retryable_(retryable), sqlstate_(std::move(sqlstate)) {}
   bool retryable() const { return retryable_; }
+  /// SQLSTATE of the server's error, when the server sent one (e.g. "55006").
+  const std::string &sqlstate() const { return sqlstate_; }
 
  private:
   bool retryable_;
+  std::string sqlstate_;
 };
+
+/// SQLSTATE object_in_use: START_REPLICATION on a slot another walsender holds.
+inline constexpr const char *kSqlstateObjectInUse = "55006";
 
 struct SystemIdentity {
   std::string system_id;

@@ -17,6 +17,8 @@ namespace walrelay::replication {
 namespace {
 // Protocol version requested from pgoutput (v1: committed transactions only).
 constexpr int kProtoVersion = 1;
+// How long a start waits for a slot another walsender still holds.
+constexpr std::chrono::seconds kSlotBusyWait(30);
 // Finished transactions collected before handing them to the queue in one go.
 constexpr size_t kMaxPending = 512;
 }  // namespace
@@ -49,11 +51,25 @@ Source::Source(const SourceConfig &config, TransactionQueue &queue, TransactionP
 
 void Source::run(uint64_t start_lsn) {
   std::mt19937_64 rng(std::random_device{}());
+  const auto started = std::chrono::steady_clock::now();
   for (int attempt = 0; !stop_.requested();) {
     try {
       session(attempt == 0 ? start_lsn : applied_lsn_());
       return;
     } catch (const ReplicationError &e) {
+      // Right after a crash the old walsender may still hold the slot until it notices
+      // its client is gone: wait for it a while rather than fail a restart.
+      const bool slot_busy = e.sqlstate() == kSqlstateObjectInUse;
+      if (slot_busy && !streamed_ && std::chrono::steady_clock::now() - started < kSlotBusyWait &&
+          !stop_.requested()) {
+        spdlog::warn("{}; waiting for the slot to be released", e.what());
+        if (stop_.sleep_for(std::chrono::seconds(1))) return;
+        continue;
+      }
+      if (slot_busy)
+        throw ReplicationError(std::string(e.what()) + " (another walrelay or subscriber is " +
+                                   "streaming from slot '" + config_.slot + "')",
+                               false, e.sqlstate());
       if (!e.retryable() || !streamed_ || stop_.requested()) throw;
       const int64_t cap = std::min<int64_t>(30000, 200LL << std::min(attempt, 8));
       const auto wait =

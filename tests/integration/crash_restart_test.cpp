@@ -108,5 +108,41 @@ TEST_F(CrashRestart, SigtermMidWorkloadThenRestartCatchesUp) {
   ASSERT_TRUE(StopRelayCleanly());
 }
 
+// A supervisor (systemd Restart=always) restarts walrelay at once after a crash, while the
+// killed process's walsender may still hold the slot for a moment. Made deterministic here:
+// pg_recvlogical holds the slot while walrelay starts. walrelay must wait for the slot (not
+// exit), stream once it is free, and still apply everything exactly once.
+TEST_F(CrashRestart, StartWaitsForASlotHeldByAnotherWalsender) {
+  SetUpSourceAndRelay();
+  const std::vector<TableCheck> accounts = {Workload::Checks()[0]};  // the table written here
+  pg().exec("INSERT INTO wl_accounts (id, balance, note) VALUES (1, 1, 'before')");
+  ASSERT_TRUE(StartRelayAndWaitStreaming("walrelay"));
+  ASSERT_TRUE(WaitUntilSame(pg(), db_, accounts, 30s, &relay()));
+  ASSERT_TRUE(StopRelayCleanly());
+  ASSERT_TRUE(WaitSlotInactive(pg(), "walrelay"));
+
+  // Nothing is pending in the slot, so pg_recvlogical confirms nothing walrelay still needs.
+  Process holder({PgClusterOptions().bin_dir + "/pg_recvlogical", "-h", "127.0.0.1", "-p",
+                  std::to_string(pg().port()), "-U", "postgres", "-d", "postgres", "-S",
+                  "walrelay", "--start", "-o", "proto_version=1", "-o",
+                  "publication_names=walrelay_pub", "-f", "/dev/null"},
+                 pg().file("recvlogical.log"));
+  ASSERT_TRUE(WaitFor([&] { return pg().SlotActivePid("walrelay").has_value(); }, 20s));
+  relay().Start();
+  ASSERT_TRUE(WaitFor([&] { return relay().LogTail(200).find("waiting for the slot") !=
+                                   std::string::npos; },
+                      20s))
+      << relay().LogTail();
+  std::this_thread::sleep_for(2s);
+  ASSERT_TRUE(relay().Running()) << "walrelay gave up on a busy slot: "
+                                 << DescribeStatus(relay().ExitStatus()) << "\n"
+                                 << relay().LogTail();
+  holder.Signal(SIGTERM);
+  holder.Wait(10s);
+  pg().exec("INSERT INTO wl_accounts (id, balance, note) VALUES (2, 2, 'after')");
+  ASSERT_TRUE(WaitUntilSame(pg(), db_, accounts, 60s, &relay()));
+  ASSERT_TRUE(StopRelayCleanly());
+}
+
 }  // namespace
 }  // namespace walrelay::test
