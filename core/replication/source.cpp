@@ -176,7 +176,7 @@ void Source::session(uint64_t start_lsn) {
   }
   send_feedback(conn, false);
   conn.end_stream(std::chrono::seconds(5));
-  spdlog::info("source: stopped; confirmed {} to the server", format_lsn(applied_lsn_()));
+  spdlog::info("source: stopped; confirmed {} to the server", format_lsn(confirmed_));
 }
 
 void Source::handle_copy_message(ReplicationConnection &conn, const uint8_t *data, size_t len) {
@@ -233,8 +233,18 @@ void Source::feedback_if_due(ReplicationConnection &conn) {
 
 void Source::send_feedback(ReplicationConnection &conn, bool reply_requested) {
   const uint64_t applied = applied_lsn_();
-  conn.send(build_status_update(std::max(received_lsn_, applied), applied, applied, now_pg_us(),
+  uint64_t flush = applied;
+  // Nothing pending anywhere (no transaction half-received, none waiting, every accepted
+  // one applied by every sink): whatever the server has sent up to received_lsn_ held no
+  // published change we still owe, so confirm it. Without this, a database whose published
+  // tables are idle while others are written keeps WAL forever. A transaction still being
+  // decoded by the server commits after received_lsn_, so it is sent again after a restart.
+  if (!builder_.in_transaction() && pending_.empty() && applied >= last_accepted_ &&
+      received_lsn_ > flush)
+    flush = received_lsn_;
+  conn.send(build_status_update(std::max(received_lsn_, flush), flush, flush, now_pg_us(),
                                 reply_requested));
+  confirmed_ = flush;
   next_feedback_ = std::chrono::steady_clock::now() + status_interval_;
 }
 

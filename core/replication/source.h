@@ -71,6 +71,7 @@ class Source {
   uint64_t last_accepted_ = 0;    // end LSN of the last transaction accepted
   std::vector<TransactionPtr> pending_;  // finished, not yet queued
   uint64_t slot_confirmed_ = 0;
+  uint64_t confirmed_ = 0;        // flush LSN of the last status update sent
   bool streamed_ = false;
   std::chrono::milliseconds status_interval_{10000};
   std::chrono::steady_clock::time_point next_feedback_{};
