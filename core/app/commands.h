@@ -14,9 +14,16 @@ inline constexpr int kExitConfig = 2;
 /// Sets up spdlog on stderr at `level` (trace|debug|info|warn|error).
 void setup_logging(const std::string &level);
 
-/// `walrelay run -c FILE`: replicate until SIGINT/SIGTERM. `log_level` overrides the config
-/// when non-empty.
-int run_command(const std::string &config_path, const std::string &log_level);
+/// Options of `walrelay run`.
+struct RunOptions {
+  std::string config_path;
+  std::string log_level;  ///< overrides the config when non-empty
+  std::string start_lsn;  ///< "X/Y": start there instead of the sinks' positions
+  std::string stop_lsn;   ///< "X/Y": stop once everything committed up to it is applied
+};
+
+/// `walrelay run -c FILE`: replicate until SIGINT/SIGTERM (or --stop-lsn is reached).
+int run_command(const RunOptions &options);
 
 /// `walrelay plugins [-c FILE] [--plugin-dir DIR]`: lists every plugin found (name, version,
 /// ABI version, capabilities, options, path) and every file refused, with the reason.

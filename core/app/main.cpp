@@ -12,11 +12,18 @@ int main(int argc, char **argv) {
   bool version = false;
   app.add_flag("--version", version, "print the version and exit");
 
-  std::string config, log_level, plugin_dir;
+  std::string config, plugin_dir;
+  walrelay::app::RunOptions run_opts;
   auto *run = app.add_subcommand("run", "replicate until SIGINT/SIGTERM");
-  run->add_option("-c,--config", config, "config file (YAML)")->required();
-  run->add_option("--log-level", log_level, "trace|debug|info|warn|error (overrides config)")
+  run->add_option("-c,--config", run_opts.config_path, "config file (YAML)")->required();
+  run->add_option("--log-level", run_opts.log_level,
+                  "trace|debug|info|warn|error (overrides config)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  run->add_option("--start-lsn", run_opts.start_lsn,
+                  "start streaming at this LSN (X/Y) instead of the sinks' positions; refused "
+                  "when before the slot's confirmed_flush_lsn");
+  run->add_option("--stop-lsn", run_opts.stop_lsn,
+                  "apply everything committed up to this LSN (X/Y), then stop cleanly");
 
   auto *plugins = app.add_subcommand("plugins", "list sink plugins and their options");
   plugins->add_option("-c,--config", config, "config file: also check the plugins it names");
@@ -27,7 +34,7 @@ int main(int argc, char **argv) {
     std::printf("walrelay %s (sink ABI %u)\n", WALRELAY_VERSION, WR_SINK_ABI_VERSION);
     return 0;
   }
-  if (*run) return walrelay::app::run_command(config, log_level);
+  if (*run) return walrelay::app::run_command(run_opts);
   if (*plugins) return walrelay::app::plugins_command(config, plugin_dir);
   std::printf("%s", app.help().c_str());
   return walrelay::app::kExitConfig;

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <optional>
+#include <tuple>
 #include <thread>
 
 #include "core/app/commands.h"
@@ -51,7 +53,21 @@ bool create_sink(SinkHandle &sink) {
 
 }  // namespace
 
-int run_command(const std::string &config_path, const std::string &log_level) {
+int run_command(const RunOptions &options) {
+  const std::string &config_path = options.config_path;
+  const std::string &log_level = options.log_level;
+  std::optional<Lsn> start_lsn, stop_lsn;
+  for (const auto &[flag, text, out] :
+       {std::tuple{"--start-lsn", &options.start_lsn, &start_lsn},
+        std::tuple{"--stop-lsn", &options.stop_lsn, &stop_lsn}}) {
+    if (text->empty()) continue;
+    *out = parse_lsn(*text);
+    if (!*out || **out == 0) {
+      setup_logging(log_level);
+      spdlog::error("{} '{}' is not an LSN (expected the form X/Y, e.g. 16/B374D848)", flag, *text);
+      return kExitConfig;
+    }
+  }
   Config cfg;
   try {
     cfg = load_config(config_path);
@@ -89,9 +105,11 @@ int run_command(const std::string &config_path, const std::string &log_level) {
                  s->position() ? format_lsn(s->position()) : std::string("none"));
   }
 
-  // Resume from the lowest position any sink holds (0: the slot's confirmed position).
+  // Resume from the lowest position any sink holds (0: the slot's confirmed position), or
+  // from --start-lsn.
   wr_lsn start = UINT64_MAX;
   for (const auto &s : sinks) start = std::min(start, s->position());
+  if (start_lsn) start = *start_lsn;
 
   TransactionPool pool;
   TransactionQueue queue(cfg.pipeline.queue_max_txns, cfg.pipeline.queue_max_bytes);
@@ -107,9 +125,10 @@ int run_command(const std::string &config_path, const std::string &log_level) {
   replication::Source source(
       cfg.source, queue, pool, [&] { return worker.applied_lsn(); },
       [&] { return worker_done.load(); }, g_stop);
+  if (stop_lsn) source.set_stop_lsn(*stop_lsn);
   int rc = kExitOk;
   try {
-    source.run(start);
+    source.run(start, start_lsn.has_value());
   } catch (const std::exception &e) {
     spdlog::error("source: {}", e.what());
     rc = kExitRuntime;

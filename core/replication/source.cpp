@@ -49,7 +49,8 @@ Source::Source(const SourceConfig &config, TransactionQueue &queue, TransactionP
       stop_(stop),
       builder_(pool) {}
 
-void Source::run(uint64_t start_lsn) {
+void Source::run(uint64_t start_lsn, bool explicit_start) {
+  explicit_start_ = explicit_start;
   std::mt19937_64 rng(std::random_device{}());
   const auto started = std::chrono::steady_clock::now();
   for (int attempt = 0; !stop_.requested();) {
@@ -82,7 +83,7 @@ void Source::run(uint64_t start_lsn) {
   }
 }
 
-void Source::prepare(ReplicationConnection &conn) {
+void Source::prepare(ReplicationConnection &conn, uint64_t start_lsn) {
   const SystemIdentity id = conn.identify_system();
   if (id.dbname.empty())
     throw ReplicationError("source.conninfo must name a database (dbname=...)", false);
@@ -113,6 +114,13 @@ void Source::prepare(ReplicationConnection &conn) {
                                  slot->database + "', not '" + id.dbname + "'",
                              false);
     if (!streamed_) slot_confirmed_ = slot->confirmed_flush;
+    if (explicit_start_ && !streamed_ && start_lsn < slot->confirmed_flush)
+      throw ReplicationError("--start-lsn " + format_lsn(start_lsn) +
+                                 " lies before the confirmed_flush_lsn " +
+                                 format_lsn(slot->confirmed_flush) + " of slot '" +
+                                 config_.slot +
+                                 "': the server no longer keeps the changes before it",
+                             false);
   }
   // Status updates must reach the server well within wal_sender_timeout, even while the
   // sinks are slow and we read nothing.
@@ -127,7 +135,7 @@ void Source::prepare(ReplicationConnection &conn) {
 
 void Source::session(uint64_t start_lsn) {
   ReplicationConnection conn(config_.conninfo);
-  prepare(conn);
+  prepare(conn, start_lsn);
   conn.start_replication(config_.slot, start_lsn, kProtoVersion, publications_);
   streamed_ = true;
   spdlog::info("source: streaming slot '{}' from {} (publications: {})", config_.slot,
@@ -139,6 +147,13 @@ void Source::session(uint64_t start_lsn) {
   bool busy = false;
   while (!stop_.requested()) {
     feedback_if_due(conn);
+    if (stop_lsn_ && stop_lsn_done()) {
+      stop_reached_ = true;
+      spdlog::info("source: everything committed up to --stop-lsn {} is applied; stopping",
+                   format_lsn(stop_lsn_));
+      stop_.request_and_notify();
+      break;
+    }
     const uint8_t *data = nullptr;
     size_t len = 0;
     switch (conn.read(&data, &len)) {
@@ -198,7 +213,21 @@ void Source::handle_copy_message(ReplicationConnection &conn, const uint8_t *dat
   }
 }
 
+bool Source::stop_lsn_done() {
+  if (builder_.in_transaction()) return false;
+  // Everything up to stop_lsn_ has arrived once a later commit or the server's WAL end
+  // passed it.
+  if (!past_stop_ && received_lsn_ < stop_lsn_) return false;
+  return pending_.empty() && applied_lsn_() >= last_accepted_;
+}
+
 void Source::accept(ReplicationConnection &conn, TransactionPtr txn) {
+  if (stop_lsn_ && txn->abi.commit_lsn > stop_lsn_) {
+    // Beyond the bound: neither applied nor confirmed; the next run gets it again.
+    past_stop_ = true;
+    pool_.put(std::move(txn));
+    return;
+  }
   if (txn->end_lsn() <= last_accepted_) {
     // Sent again after a reconnect; already queued or applied.
     pool_.put(std::move(txn));
@@ -241,7 +270,7 @@ void Source::send_feedback(ReplicationConnection &conn, bool reply_requested) {
   // decoded by the server commits after received_lsn_, so it is sent again after a restart.
   if (!builder_.in_transaction() && pending_.empty() && applied >= last_accepted_ &&
       received_lsn_ > flush)
-    flush = received_lsn_;
+    flush = stop_lsn_ ? std::max(flush, std::min(received_lsn_, stop_lsn_)) : received_lsn_;
   conn.send(build_status_update(std::max(received_lsn_, flush), flush, flush, now_pg_us(),
                                 reply_requested));
   confirmed_ = flush;

@@ -39,14 +39,24 @@ class Source {
   /// Streams from `start_lsn` (0: the slot's confirmed position) until stop is requested.
   /// Reconnects with backoff after a connection loss once streaming has started; throws
   /// ReplicationError / DecodeError / TransactionError for what needs an operator.
-  void run(uint64_t start_lsn);
+  /// `explicit_start`: start_lsn came from the operator (--start-lsn); refused when it lies
+  /// before the slot's confirmed_flush_lsn.
+  void run(uint64_t start_lsn, bool explicit_start = false);
+
+  /// Bounded replay (--stop-lsn): apply every transaction committed at or before `lsn`, none
+  /// after it, never confirm past it, then stop cleanly. 0: no bound.
+  void set_stop_lsn(uint64_t lsn) { stop_lsn_ = lsn; }
+  /// True when run() returned because the stop LSN was reached.
+  bool reached_stop_lsn() const { return stop_reached_; }
 
   /// The slot's confirmed_flush_lsn as found at the first connection (0 if created anew).
   uint64_t slot_confirmed_at_start() const { return slot_confirmed_; }
 
  private:
   void session(uint64_t start_lsn);
-  void prepare(ReplicationConnection &conn);
+  void prepare(ReplicationConnection &conn, uint64_t start_lsn);
+  /// With --stop-lsn: true once everything up to it has been received and applied.
+  bool stop_lsn_done();
   void handle_copy_message(ReplicationConnection &conn, const uint8_t *data, size_t len);
   /// Takes a finished transaction (dropping one re-sent after a reconnect); hands the
   /// collected ones to the queue once enough are pending.
@@ -72,6 +82,10 @@ class Source {
   std::vector<TransactionPtr> pending_;  // finished, not yet queued
   uint64_t slot_confirmed_ = 0;
   uint64_t confirmed_ = 0;        // flush LSN of the last status update sent
+  uint64_t stop_lsn_ = 0;         // --stop-lsn, 0 = none
+  bool past_stop_ = false;        // a transaction committing after stop_lsn_ was seen
+  bool stop_reached_ = false;
+  bool explicit_start_ = false;
   bool streamed_ = false;
   std::chrono::milliseconds status_interval_{10000};
   std::chrono::steady_clock::time_point next_feedback_{};
