@@ -144,5 +144,38 @@ TEST_F(CrashRestart, StartWaitsForASlotHeldByAnotherWalsender) {
   ASSERT_TRUE(StopRelayCleanly());
 }
 
+// The source crashes and restarts (pg_ctl restart -m immediate) twice while walrelay runs
+// under load: walrelay reconnects by itself (it is never restarted here) and ends equal to
+// the source, nothing lost, nothing applied twice (wl_log has no key: a duplicate would be
+// an extra row).
+TEST_F(CrashRestart, SourceImmediateRestartUnderLoadIsFollowedByReconnect) {
+  SetUpSourceAndRelay();
+  ASSERT_TRUE(StartRelayAndWaitStreaming("walrelay"));
+  // 2,000 small transactions (inserts, updates, deletes), then the crash right away, while
+  // walrelay is still streaming them.
+  auto burst = [&](int round) {
+    const std::string base = std::to_string(round * 100000);
+    pg().exec("DO $$ BEGIN FOR i IN 1..2000 LOOP "
+              "INSERT INTO wl_log (seq, kind, payload) VALUES (" + base + " + i, 'r', 'x'); "
+              "INSERT INTO wl_accounts (id, balance) VALUES (" + base + " + i, i); "
+              "IF i % 3 = 0 THEN UPDATE wl_accounts SET balance = balance + 1 WHERE id = " +
+              base + " + i - 1; END IF; "
+              "IF i % 5 = 0 THEN DELETE FROM wl_accounts WHERE id = " + base + " + i - 2; END IF; "
+              "COMMIT; END LOOP; END $$");
+  };
+  for (int round = 0; round < 2; ++round) {
+    burst(round);
+    pg().restart("immediate");
+    ASSERT_TRUE(relay().Running()) << "walrelay exited when the source went away: "
+                                   << DescribeStatus(relay().ExitStatus()) << "\n"
+                                   << relay().LogTail();
+  }
+  burst(2);
+  const std::vector<TableCheck> checks = {Workload::Checks()[0], Workload::Checks()[2]};
+  ASSERT_TRUE(WaitUntilSame(pg(), db_, checks, 90s, &relay()));
+  EXPECT_NE(relay().LogTail(400).find("reconnecting"), std::string::npos) << relay().LogTail();
+  ASSERT_TRUE(StopRelayCleanly());
+}
+
 }  // namespace
 }  // namespace walrelay::test
