@@ -91,12 +91,10 @@ void DeliveryWorker::run() {
   std::vector<TransactionPtr> batch;
   while (!stop_.requested()) {
     batch.clear();
-    idle_.store(queue_.size() == 0, std::memory_order_release);
     if (!queue_.pop_batch(batch, config_.batch_max_txns, config_.batch_max_bytes,
                           std::chrono::milliseconds(100)))
       break;  // closed and drained
     if (batch.empty()) continue;
-    idle_.store(false, std::memory_order_release);
     uint64_t n_changes = 0;
     for (const auto &t : batch) n_changes += t->abi.n_changes;
     for (SinkHandle *s : sinks_)

@@ -28,9 +28,6 @@ class DeliveryWorker {
   /// as flushed. Thread-safe.
   wr_lsn applied_lsn() const { return applied_.load(std::memory_order_acquire); }
 
-  /// True while no transaction is queued or being applied.
-  bool idle() const { return idle_.load(std::memory_order_acquire); }
-
   /// Non-empty after a fatal error. Thread-safe once run() returned.
   std::string error() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -53,7 +50,6 @@ class DeliveryWorker {
   PipelineConfig config_;
   StopSignal &stop_;
   std::atomic<wr_lsn> applied_{WR_LSN_INVALID};
-  std::atomic<bool> idle_{true};
   std::atomic<uint64_t> txns_{0}, changes_{0};
   std::vector<const wr_txn *> txn_ptrs_;  // reused per batch
   std::mt19937_64 rng_{std::random_device{}()};  // backoff jitter

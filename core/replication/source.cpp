@@ -113,7 +113,6 @@ void Source::prepare(ReplicationConnection &conn, uint64_t start_lsn) {
       throw ReplicationError("replication slot '" + config_.slot + "' belongs to database '" +
                                  slot->database + "', not '" + id.dbname + "'",
                              false);
-    if (!streamed_) slot_confirmed_ = slot->confirmed_flush;
     if (explicit_start_ && !streamed_ && start_lsn < slot->confirmed_flush)
       throw ReplicationError("--start-lsn " + format_lsn(start_lsn) +
                                  " lies before the confirmed_flush_lsn " +

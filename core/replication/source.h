@@ -49,8 +49,6 @@ class Source {
   /// True when run() returned because the stop LSN was reached.
   bool reached_stop_lsn() const { return stop_reached_; }
 
-  /// The slot's confirmed_flush_lsn as found at the first connection (0 if created anew).
-  uint64_t slot_confirmed_at_start() const { return slot_confirmed_; }
 
  private:
   void session(uint64_t start_lsn);
@@ -80,7 +78,6 @@ class Source {
   uint64_t received_lsn_ = 0;     // highest WAL position seen from the server
   uint64_t last_accepted_ = 0;    // end LSN of the last transaction accepted
   std::vector<TransactionPtr> pending_;  // finished, not yet queued
-  uint64_t slot_confirmed_ = 0;
   uint64_t confirmed_ = 0;        // flush LSN of the last status update sent
   uint64_t stop_lsn_ = 0;         // --stop-lsn, 0 = none
   bool past_stop_ = false;        // a transaction committing after stop_lsn_ was seen
