@@ -103,7 +103,8 @@ class Loader {
     if (!src) throw ConfigError(file_ + ": missing required key 'source'");
     expect_map(src, "source");
     check_keys(src, "source",
-               {"conninfo", "slot", "publication", "create_slot", "status_interval_ms"});
+               {"conninfo", "slot", "publication", "create_slot", "status_interval_ms",
+                "streaming"});
     auto required = [&](const YAML::Node &map, const char *key, const std::string &sect) {
       const YAML::Node n = map[key];
       if (!n) fail(map, "missing required key '" + sect + "." + key + "'");
@@ -113,6 +114,7 @@ class Loader {
     c.source.slot = required(src, "slot", "source");
     c.source.publication = required(src, "publication", "source");
     if (auto n = src["create_slot"]) c.source.create_slot = boolean(n, "source.create_slot");
+    if (auto n = src["streaming"]) c.source.streaming = boolean(n, "source.streaming");
     if (auto n = src["status_interval_ms"])
       c.source.status_interval_ms =
           static_cast<int>(integer(n, "source.status_interval_ms", 10, 3600000));

@@ -20,6 +20,7 @@ struct SourceConfig {
   std::string publication;    ///< publication name(s), comma-separated
   bool create_slot = true;    ///< create the slot when missing
   int status_interval_ms = 10000;  ///< standby status update interval
+  bool streaming = true;      ///< protocol v2 streaming of in-progress transactions (PG 14+)
 };
 
 struct PipelineConfig {

@@ -26,17 +26,36 @@ uint32_t old_kind(char k) { return k == 'K' ? WR_OLD_KEY : k == 'O' ? WR_OLD_FUL
 
 }  // namespace
 
-wr_change *TransactionBuilder::new_change(uint32_t kind, uint64_t lsn, const char *what) {
-  if (!current_)
-    throw TransactionError(std::string(what) + " message at " + format_lsn(lsn) +
-                           " outside a transaction (no Begin)");
-  auto *c = current_->arena.allocate_array<wr_change>(1);
+Transaction *TransactionBuilder::target(uint64_t lsn, const char *what) {
+  if (stream_) return stream_->txn.get();
+  if (current_) return current_.get();
+  throw TransactionError(std::string(what) + " message at " + format_lsn(lsn) +
+                         " outside a transaction (no Begin or Stream Start)");
+}
+
+wr_change *TransactionBuilder::new_change(uint32_t kind, uint64_t lsn, uint32_t xid,
+                                          const char *what) {
+  work_ = target(lsn, what);
+  auto *c = work_->arena.allocate_array<wr_change>(1);
   *c = wr_change{};
   c->struct_size = sizeof(wr_change);
   c->kind = kind;
   c->lsn = lsn;
-  current_->change_ptrs.push_back(c);
+  work_->change_ptrs.push_back(c);
+  if (stream_) stream_->subxids.push_back(xid);
   return c;
+}
+
+TransactionPtr TransactionBuilder::finish(TransactionPtr txn, uint64_t end_lsn,
+                                          int64_t commit_time) {
+  wr_txn &t = txn->abi;
+  t.end_lsn = end_lsn;
+  t.commit_time_us = commit_time + kPostgresEpochOffsetUs;
+  t.origin = txn->origin.empty() ? nullptr : txn->origin.c_str();
+  t.n_changes = static_cast<uint32_t>(txn->change_ptrs.size());
+  t.changes = txn->change_ptrs.data();
+  last_rel_ = nullptr;
+  return txn;
 }
 
 const RelationDesc &TransactionBuilder::relation_for(uint32_t relation_id, uint64_t lsn,
@@ -46,7 +65,7 @@ const RelationDesc &TransactionBuilder::relation_for(uint32_t relation_id, uint6
     throw TransactionError(std::string(what) + " at " + format_lsn(lsn) + " for relation id " +
                            std::to_string(relation_id) + " without a preceding Relation message");
   if (rel->get() != last_rel_) {
-    auto &keep = current_->relations;
+    auto &keep = work_->relations;
     if (std::find(keep.begin(), keep.end(), *rel) == keep.end()) keep.push_back(*rel);
     last_rel_ = rel->get();
   }
@@ -62,12 +81,12 @@ const wr_value *TransactionBuilder::copy_tuple(const pgoutput::TupleData &t,
                            rel.qualified_name() + " has " + std::to_string(n) +
                            " columns, its Relation message has " +
                            std::to_string(rel.abi()->n_columns));
-  auto *vals = current_->arena.allocate_array<wr_value>(n);
+  auto *vals = work_->arena.allocate_array<wr_value>(n);
   for (size_t i = 0; i < n; ++i) {
     const auto &c = t.columns[i];
     vals[i].kind = value_kind(c.kind);
     vals[i].len = static_cast<uint32_t>(c.data.size());
-    vals[i].data = (c.kind == 't' || c.kind == 'b') ? current_->arena.copy(c.data) : nullptr;
+    vals[i].data = (c.kind == 't' || c.kind == 'b') ? work_->arena.copy(c.data) : nullptr;
   }
   return vals;
 }
@@ -90,7 +109,8 @@ TransactionPtr TransactionBuilder::feed(const pgoutput::Message &msg, uint64_t w
       return nullptr;
     }
     case MessageType::Origin:
-      if (current_) current_->origin.assign(msg.origin.name);
+      if (stream_) stream_->txn->origin.assign(msg.origin.name);
+      else if (current_) current_->origin.assign(msg.origin.name);
       return nullptr;
     case MessageType::Relation:
       relations_.update(msg.relation);
@@ -100,7 +120,7 @@ TransactionPtr TransactionBuilder::feed(const pgoutput::Message &msg, uint64_t w
       relations_.update_type(msg.type_msg);
       return nullptr;
     case MessageType::Insert: {
-      wr_change *c = new_change(WR_CHANGE_INSERT, wal_start, "Insert");
+      wr_change *c = new_change(WR_CHANGE_INSERT, wal_start, msg.insert.xid, "Insert");
       const RelationDesc &rel = relation_for(msg.insert.relation_id, wal_start, "Insert");
       c->relation = rel.abi();
       c->new_values = copy_tuple(msg.insert.new_tuple, rel, wal_start, "Insert");
@@ -108,7 +128,7 @@ TransactionPtr TransactionBuilder::feed(const pgoutput::Message &msg, uint64_t w
       return nullptr;
     }
     case MessageType::Update: {
-      wr_change *c = new_change(WR_CHANGE_UPDATE, wal_start, "Update");
+      wr_change *c = new_change(WR_CHANGE_UPDATE, wal_start, msg.update.xid, "Update");
       const RelationDesc &rel = relation_for(msg.update.relation_id, wal_start, "Update");
       c->relation = rel.abi();
       c->old_kind = old_kind(msg.update.old_kind);
@@ -121,7 +141,7 @@ TransactionPtr TransactionBuilder::feed(const pgoutput::Message &msg, uint64_t w
       return nullptr;
     }
     case MessageType::Delete: {
-      wr_change *c = new_change(WR_CHANGE_DELETE, wal_start, "Delete");
+      wr_change *c = new_change(WR_CHANGE_DELETE, wal_start, msg.del.xid, "Delete");
       const RelationDesc &rel = relation_for(msg.del.relation_id, wal_start, "Delete");
       c->relation = rel.abi();
       c->old_kind = old_kind(msg.del.old_kind);
@@ -130,9 +150,9 @@ TransactionPtr TransactionBuilder::feed(const pgoutput::Message &msg, uint64_t w
       return nullptr;
     }
     case MessageType::Truncate: {
-      wr_change *c = new_change(WR_CHANGE_TRUNCATE, wal_start, "Truncate");
+      wr_change *c = new_change(WR_CHANGE_TRUNCATE, wal_start, msg.truncate.xid, "Truncate");
       const auto &ids = msg.truncate.relation_ids;
-      auto **rels = current_->arena.allocate_array<const wr_relation *>(ids.size());
+      auto **rels = work_->arena.allocate_array<const wr_relation *>(ids.size());
       for (size_t i = 0; i < ids.size(); ++i)
         rels[i] = relation_for(ids[i], wal_start, "Truncate").abi();
       c->truncate_relations = rels;
@@ -148,13 +168,68 @@ TransactionPtr TransactionBuilder::feed(const pgoutput::Message &msg, uint64_t w
         throw TransactionError("Commit at " + format_lsn(wal_start) + " has commit LSN " +
                                format_lsn(msg.commit.commit_lsn) + " but its Begin announced " +
                                format_lsn(t.commit_lsn) + " (xid " + std::to_string(t.xid) + ")");
-      t.end_lsn = msg.commit.end_lsn;
-      t.commit_time_us = msg.commit.commit_time + kPostgresEpochOffsetUs;
-      t.origin = current_->origin.empty() ? nullptr : current_->origin.c_str();
-      t.n_changes = static_cast<uint32_t>(current_->change_ptrs.size());
-      t.changes = current_->change_ptrs.data();
+      return finish(std::move(current_), msg.commit.end_lsn, msg.commit.commit_time);
+    }
+    case MessageType::StreamStart: {
+      const uint32_t xid = msg.stream_start.xid;
+      auto it = streams_.find(xid);
+      if (msg.stream_start.first_segment) {
+        if (it != streams_.end())
+          throw TransactionError("Stream Start (first segment) at " + format_lsn(wal_start) +
+                                 " for xid " + std::to_string(xid) + " that is already open");
+        Streamed s{pool_.get(), {}};
+        s.txn->abi.struct_size = sizeof(wr_txn);
+        s.txn->abi.xid = xid;
+        it = streams_.emplace(xid, std::move(s)).first;
+      } else if (it == streams_.end()) {
+        throw TransactionError("Stream Start at " + format_lsn(wal_start) + " continues xid " +
+                               std::to_string(xid) + " whose first segment was not received");
+      }
+      stream_ = &it->second;
       last_rel_ = nullptr;
-      return std::move(current_);
+      return nullptr;
+    }
+    case MessageType::StreamStop:
+      stream_ = nullptr;
+      last_rel_ = nullptr;
+      return nullptr;
+    case MessageType::StreamAbort: {
+      const uint32_t xid = msg.stream_abort.xid, subxid = msg.stream_abort.subxid;
+      auto it = streams_.find(xid);
+      if (it == streams_.end()) return nullptr;  // nothing of it was streamed to us
+      Streamed &s = it->second;
+      if (subxid == xid) {
+        pool_.put(std::move(s.txn));
+        streams_.erase(it);
+        return nullptr;
+      }
+      // Drop exactly the aborted subtransaction's changes, keep the order of the rest.
+      size_t keep = 0;
+      for (size_t i = 0; i < s.subxids.size(); ++i)
+        if (s.subxids[i] != subxid) {
+          s.txn->change_ptrs[keep] = s.txn->change_ptrs[i];
+          s.subxids[keep++] = s.subxids[i];
+        }
+      s.txn->change_ptrs.resize(keep);
+      s.subxids.resize(keep);
+      return nullptr;
+    }
+    case MessageType::StreamCommit: {
+      const uint32_t xid = msg.stream_commit.xid;
+      auto it = streams_.find(xid);
+      if (it == streams_.end()) {
+        // Streamed nothing we kept (e.g. every change was in aborted subtransactions that
+        // were never sent): an empty transaction.
+        TransactionPtr t = pool_.get();
+        t->abi.struct_size = sizeof(wr_txn);
+        t->abi.xid = xid;
+        t->abi.commit_lsn = msg.stream_commit.commit_lsn;
+        return finish(std::move(t), msg.stream_commit.end_lsn, msg.stream_commit.commit_time);
+      }
+      TransactionPtr t = std::move(it->second.txn);
+      streams_.erase(it);
+      t->abi.commit_lsn = msg.stream_commit.commit_lsn;
+      return finish(std::move(t), msg.stream_commit.end_lsn, msg.stream_commit.commit_time);
     }
     case MessageType::LogicalMessage:
       // Only sent with the `messages` option, which this version does not request.
@@ -168,6 +243,9 @@ TransactionPtr TransactionBuilder::feed(const pgoutput::Message &msg, uint64_t w
 
 void TransactionBuilder::reset() {
   if (current_) pool_.put(std::move(current_));
+  for (auto &[xid, s] : streams_) pool_.put(std::move(s.txn));
+  streams_.clear();
+  stream_ = nullptr;
   relations_.clear();
   last_rel_ = nullptr;
 }

@@ -158,15 +158,18 @@ std::chrono::milliseconds ReplicationConnection::wal_sender_timeout() {
   return std::chrono::milliseconds(ms);
 }
 
+int ReplicationConnection::server_version() const { return PQserverVersion(conn_); }
+
 void ReplicationConnection::start_replication(const std::string &slot, uint64_t start,
-                                              int proto_version,
+                                              int proto_version, bool streaming,
                                               const std::vector<std::string> &publications) {
   std::string pubs;
   for (const auto &p : publications) pubs += (pubs.empty() ? "" : ",") + quote_ident(p);
   const std::string sql = "START_REPLICATION SLOT " + quote_ident(slot) + " LOGICAL " +
                           format_lsn(start) + " (proto_version '" +
                           std::to_string(proto_version) +
-                          "', publication_names " + quote_literal(pubs) + ")";
+                          "', publication_names " + quote_literal(pubs) +
+                          (streaming ? ", streaming 'on'" : "") + ")";
   Result r(exec(sql, PGRES_COPY_BOTH, "START_REPLICATION"));
 }
 

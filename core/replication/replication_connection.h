@@ -71,9 +71,12 @@ class ReplicationConnection {
   std::vector<std::string> missing_publications(const std::vector<std::string> &publications);
   /// wal_sender_timeout of the server (0 = disabled).
   std::chrono::milliseconds wal_sender_timeout();
+  /// Server version as PQserverVersion gives it (e.g. 150004).
+  int server_version() const;
   /// Enters CopyBoth mode streaming pgoutput from `start` (0 = slot's confirmed position).
+  /// `streaming` adds the pgoutput option streaming 'on' (needs proto_version >= 2).
   void start_replication(const std::string &slot, uint64_t start, int proto_version,
-                         const std::vector<std::string> &publications);
+                         bool streaming, const std::vector<std::string> &publications);
 
   enum class ReadResult { Message, Drained, Ended };
   /// Next CopyData message without blocking. On Message, *data/*len stay valid until the

@@ -15,8 +15,10 @@
 namespace walrelay::replication {
 
 namespace {
-// Protocol version requested from pgoutput (v1: committed transactions only).
-constexpr int kProtoVersion = 1;
+// pgoutput protocol versions: 1 sends committed transactions only; 2 (PostgreSQL 14+) can
+// also stream in-progress ones, which avoids the walsender spilling big transactions.
+constexpr int kProtoCommitted = 1;
+constexpr int kProtoStreaming = 2;
 // How long a start waits for a slot another walsender still holds.
 constexpr std::chrono::seconds kSlotBusyWait(30);
 // Finished transactions collected before handing them to the queue in one go.
@@ -135,12 +137,16 @@ void Source::prepare(ReplicationConnection &conn, uint64_t start_lsn) {
 void Source::session(uint64_t start_lsn) {
   ReplicationConnection conn(config_.conninfo);
   prepare(conn, start_lsn);
-  conn.start_replication(config_.slot, start_lsn, kProtoVersion, publications_);
+  const bool streaming = config_.streaming && conn.server_version() >= 140000;
+  const int proto = streaming ? kProtoStreaming : kProtoCommitted;
+  conn.start_replication(config_.slot, start_lsn, proto, streaming, publications_);
   streamed_ = true;
-  spdlog::info("source: streaming slot '{}' from {} (publications: {})", config_.slot,
+  spdlog::info("source: streaming slot '{}' from {} (publications: {}; pgoutput protocol {}{})",
+               config_.slot,
                start_lsn ? format_lsn(start_lsn) : std::string("its confirmed position"),
-               config_.publication);
-  pgoutput::Decoder decoder(kProtoVersion);
+               config_.publication, proto,
+               streaming ? ", in-progress transactions streamed" : "");
+  pgoutput::Decoder decoder(proto);
   decoder_ = &decoder;
   next_feedback_ = std::chrono::steady_clock::now();
   bool busy = false;
