@@ -10,7 +10,7 @@
 #include "core/app/commands.h"
 #include "core/config/config.h"
 #include "core/pgoutput/error.h"
-#include "core/pipeline/delivery_worker.h"
+#include "core/pipeline/delivery.h"
 #include "core/pipeline/transaction_builder.h"
 #include "core/plugin_host/plugin_loader.h"
 #include "core/plugin_host/sink_handle.h"
@@ -112,19 +112,18 @@ int run_command(const RunOptions &options) {
   if (start_lsn) start = *start_lsn;
 
   TransactionPool pool;
-  TransactionQueue queue(cfg.pipeline.queue_max_txns, cfg.pipeline.queue_max_bytes);
   std::vector<SinkHandle *> raw;
   for (auto &s : sinks) raw.push_back(s.get());
-  DeliveryWorker worker(queue, pool, raw, cfg.pipeline, g_stop);
-  std::atomic<bool> worker_done{false};
-  std::thread delivery([&] {
-    worker.run();
-    worker_done.store(true);
-  });
+  // One queue cursor and one delivery thread per sink: a slow sink does not add its time
+  // to the others' (the queue bound still paces the source to the slowest).
+  TransactionQueue queue(pool, raw.size(), cfg.pipeline.queue_max_txns,
+                         cfg.pipeline.queue_max_bytes);
+  Delivery delivery(queue, raw, cfg.pipeline, g_stop);
+  delivery.start();
 
   replication::Source source(
-      cfg.source, queue, pool, [&] { return worker.applied_lsn(); },
-      [&] { return worker_done.load(); }, g_stop);
+      cfg.source, queue, pool, [&] { return delivery.applied_lsn(); },
+      [&] { return delivery.done(); }, g_stop);
   if (stop_lsn) source.set_stop_lsn(*stop_lsn);
   int rc = kExitOk;
   try {
@@ -136,9 +135,11 @@ int run_command(const RunOptions &options) {
   g_stop.request_and_notify();
   queue.close();
   delivery.join();
-  if (!worker.error().empty()) rc = kExitRuntime;
-  spdlog::info("walrelay stopped: {} transactions, {} changes applied; applied position {}",
-               worker.txns_applied(), worker.changes_applied(), format_lsn(worker.applied_lsn()));
+  if (!delivery.error().empty()) rc = kExitRuntime;
+  for (const auto &w : delivery.workers())
+    spdlog::info("sink '{}': {} transactions, {} changes applied; position {}", w->sink_name(),
+                 w->txns_applied(), w->changes_applied(), format_lsn(w->position()));
+  spdlog::info("walrelay stopped; applied position {}", format_lsn(delivery.applied_lsn()));
   sinks.clear();  // destroy instances before their plugins
   return rc;
 }

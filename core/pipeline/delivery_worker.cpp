@@ -1,4 +1,4 @@
-// Delivery worker: batch -> every sink, retry with backoff, applied-LSN bookkeeping.
+// Delivery worker: batch -> one sink, retry with backoff, position bookkeeping.
 #include "core/pipeline/delivery_worker.h"
 
 #include <spdlog/spdlog.h>
@@ -9,18 +9,10 @@
 
 namespace walrelay {
 
-DeliveryWorker::DeliveryWorker(TransactionQueue &queue, TransactionPool &pool,
-                               std::vector<SinkHandle *> sinks, const PipelineConfig &config,
-                               StopSignal &stop)
-    : queue_(queue), pool_(pool), sinks_(std::move(sinks)), config_(config), stop_(stop) {
-  refresh_applied();
-}
-
-void DeliveryWorker::refresh_applied() {
-  wr_lsn low = UINT64_MAX;
-  for (const SinkHandle *s : sinks_) low = std::min(low, s->position());
-  applied_.store(sinks_.empty() ? WR_LSN_INVALID : low, std::memory_order_release);
-}
+DeliveryWorker::DeliveryWorker(TransactionQueue &queue, size_t consumer, SinkHandle &sink,
+                               const PipelineConfig &config, StopSignal &stop)
+    : queue_(queue), consumer_(consumer), sink_(sink), config_(config), stop_(stop),
+      position_(sink.position()) {}
 
 void DeliveryWorker::fail(const std::string &msg) {
   {
@@ -32,22 +24,26 @@ void DeliveryWorker::fail(const std::string &msg) {
   queue_.close();
 }
 
-bool DeliveryWorker::deliver(SinkHandle &sink, const std::vector<TransactionPtr> &batch) {
+bool DeliveryWorker::deliver(const std::vector<SharedTransaction> &batch) {
+  const bool check_truncate = !sink_.has_capability(WR_CAP_TRUNCATE);
   for (int attempt = 0;; ++attempt) {
     txn_ptrs_.clear();
     uint64_t n_changes = 0;
-    const bool check_truncate = !sink.has_capability(WR_CAP_TRUNCATE);
+    // Skip what the sink holds, and anything not past the previous transaction (a
+    // transaction the server sent again after a reconnect).
+    wr_lsn floor = sink_.position();
     for (const auto &t : batch) {
-      if (t->end_lsn() <= sink.position()) continue;  // already durable there
+      if (t->end_lsn() <= floor) continue;
       if (check_truncate)
         for (const wr_change *c : t->change_ptrs)
           if (c->kind == WR_CHANGE_TRUNCATE) {
-            fail("sink '" + sink.name() + "' does not support TRUNCATE (transaction xid " +
+            fail("sink '" + sink_.name() + "' does not support TRUNCATE (transaction xid " +
                  std::to_string(t->abi.xid) + ", LSN " + format_lsn(c->lsn) + ")");
             return false;
           }
       txn_ptrs_.push_back(&t->abi);
       n_changes += t->abi.n_changes;
+      floor = t->end_lsn();
     }
     if (txn_ptrs_.empty()) return true;
     wr_batch b{};
@@ -56,10 +52,12 @@ bool DeliveryWorker::deliver(SinkHandle &sink, const std::vector<TransactionPtr>
     b.txns = txn_ptrs_.data();
     b.end_lsn = txn_ptrs_.back()->end_lsn;
     b.n_changes = n_changes;
-    SinkResult r = sink.apply(b);
+    SinkResult r = sink_.apply(b);
     if (r.ok()) {
-      spdlog::debug("sink '{}' applied {} transactions, {} changes, up to {}", sink.name(),
+      spdlog::debug("sink '{}' applied {} transactions, {} changes, up to {}", sink_.name(),
                     b.n_txns, n_changes, format_lsn(b.end_lsn));
+      txns_ += b.n_txns;
+      changes_ += n_changes;
       return true;
     }
     if (r.status != WR_RETRY) {
@@ -67,7 +65,7 @@ bool DeliveryWorker::deliver(SinkHandle &sink, const std::vector<TransactionPtr>
            format_lsn(b.end_lsn) + ")");
       return false;
     }
-    // Exponential backoff with full jitter, capped at 30 s.
+    // Exponential backoff with jitter, capped at 30 s.
     const int64_t cap = std::min<int64_t>(30000, 100LL << std::min(attempt, 9));
     const auto wait = std::chrono::milliseconds(
         std::uniform_int_distribution<int64_t>(cap / 2, cap)(rng_));
@@ -75,7 +73,7 @@ bool DeliveryWorker::deliver(SinkHandle &sink, const std::vector<TransactionPtr>
     if (stop_.sleep_for(wait)) return false;
     // The failed apply may or may not have committed: ask the sink where it stands.
     for (;;) {
-      SinkResult p = sink.load_position();
+      SinkResult p = sink_.load_position();
       if (p.ok()) break;
       if (p.status != WR_RETRY) {
         fail(p.message);
@@ -84,29 +82,21 @@ bool DeliveryWorker::deliver(SinkHandle &sink, const std::vector<TransactionPtr>
       spdlog::warn("{}; retrying", p.message);
       if (stop_.sleep_for(std::chrono::milliseconds(1000))) return false;
     }
+    position_.store(sink_.position(), std::memory_order_release);
   }
 }
 
 void DeliveryWorker::run() {
-  std::vector<TransactionPtr> batch;
+  std::vector<SharedTransaction> batch;
   while (!stop_.requested()) {
     batch.clear();
-    if (!queue_.pop_batch(batch, config_.batch_max_txns, config_.batch_max_bytes,
+    if (!queue_.pop_batch(consumer_, batch, config_.batch_max_txns, config_.batch_max_bytes,
                           std::chrono::milliseconds(100)))
       break;  // closed and drained
     if (batch.empty()) continue;
-    uint64_t n_changes = 0;
-    for (const auto &t : batch) n_changes += t->abi.n_changes;
-    for (SinkHandle *s : sinks_)
-      if (!deliver(*s, batch)) {
-        for (auto &t : batch) pool_.put(std::move(t));
-        refresh_applied();
-        return;
-      }
-    refresh_applied();
-    txns_ += batch.size();
-    changes_ += n_changes;
-    for (auto &t : batch) pool_.put(std::move(t));
+    const bool ok = deliver(batch);
+    position_.store(sink_.position(), std::memory_order_release);
+    if (!ok) return;
   }
 }
 

@@ -11,33 +11,6 @@
 namespace walrelay::test {
 namespace {
 
-struct Applied {
-  uint64_t last_lsn = 0;  ///< end LSN of the last recorded batch (0: none)
-  long long batches = 0;
-  long long changes = 0;
-};
-
-// Reads the fixture's "<end_lsn> <n_changes>" lines (complete lines only).
-Applied ReadApplied(const std::string &path) {
-  Applied a;
-  std::string content = ReadFile(path);
-  std::string line;
-  size_t complete = content.rfind('\n');
-  if (complete == std::string::npos) return a;
-  std::istringstream lines(content.substr(0, complete + 1));
-  while (std::getline(lines, line)) {
-    std::istringstream f(line);
-    std::string lsn;
-    long long n = 0;
-    if (!(f >> lsn >> n)) continue;
-    uint64_t v = ParseLsn(lsn);
-    if (v > a.last_lsn) a.last_lsn = v;
-    ++a.batches;
-    a.changes += n;
-  }
-  return a;
-}
-
 class SlowSink : public RelayTest {};
 
 TEST_F(SlowSink, ConnectionSurvivesAndNothingUnappliedIsConfirmed) {
@@ -79,7 +52,7 @@ TEST_F(SlowSink, ConnectionSurvivesAndNothingUnappliedIsConfirmed) {
     ASSERT_TRUE(relay().Running()) << DescribeStatus(relay().ExitStatus());
     // Read the slot first, then the file: the file can only have grown in between.
     auto confirmed = pg().ConfirmedFlushLsn("walrelay");
-    Applied a = ReadApplied(applied_path);
+    SlowSinkApplied a = ReadSlowSinkApplied(applied_path);
     ASSERT_TRUE(confirmed.has_value());
     EXPECT_LE(*confirmed, std::max(initial, a.last_lsn))
         << "slot confirmed " << FormatLsn(*confirmed) << " but the sink has applied only up to "
@@ -95,7 +68,7 @@ TEST_F(SlowSink, ConnectionSurvivesAndNothingUnappliedIsConfirmed) {
     std::this_thread::sleep_for(250ms);
   }
   EXPECT_GT(polls, 20);
-  Applied mid = ReadApplied(applied_path);
+  SlowSinkApplied mid = ReadSlowSinkApplied(applied_path);
   // The stall really held walrelay back (otherwise this test proves nothing): after 12 s
   // only a part of the transactions can have been applied.
   EXPECT_LT(mid.changes, kTxns) << "the slow sink applied everything: nothing was held back";
@@ -103,7 +76,7 @@ TEST_F(SlowSink, ConnectionSurvivesAndNothingUnappliedIsConfirmed) {
 
   // SIGTERM: the batch in flight (up to 7 s) is finished, its position confirmed.
   ASSERT_TRUE(StopRelayCleanly(40s));
-  Applied fin = ReadApplied(applied_path);
+  SlowSinkApplied fin = ReadSlowSinkApplied(applied_path);
   ASSERT_TRUE(WaitSlotInactive(pg(), "walrelay"));
   auto confirmed = pg().ConfirmedFlushLsn("walrelay");
   ASSERT_TRUE(confirmed.has_value());

@@ -209,4 +209,24 @@ bool WaitSlotInactive(PgCluster &cluster, const std::string &slot,
   return WaitFor([&] { return !cluster.SlotActivePid(slot).has_value(); }, timeout, 50ms);
 }
 
+SlowSinkApplied ReadSlowSinkApplied(const std::string &path) {
+  SlowSinkApplied a;
+  std::string content = ReadFile(path);
+  size_t complete = content.rfind('\n');
+  if (complete == std::string::npos) return a;
+  std::istringstream lines(content.substr(0, complete + 1));
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream f(line);
+    std::string lsn;
+    long long n = 0;
+    if (!(f >> lsn >> n)) continue;
+    uint64_t v = ParseLsn(lsn);
+    if (v > a.last_lsn) a.last_lsn = v;
+    ++a.batches;
+    a.changes += n;
+  }
+  return a;
+}
+
 }  // namespace walrelay::test

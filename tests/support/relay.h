@@ -126,6 +126,15 @@ long long PendingSlotMessages(PgCluster &cluster, const std::string &slot,
 bool WaitSlotInactive(PgCluster &cluster, const std::string &slot,
                       std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
+/// What the slow_sink fixture plugin recorded as applied ("<end_lsn> <n_changes>" lines).
+struct SlowSinkApplied {
+  uint64_t last_lsn = 0;  ///< end LSN of the last recorded batch (0: none)
+  long long batches = 0;
+  long long changes = 0;
+};
+/// Reads the fixture's file (complete lines only).
+SlowSinkApplied ReadSlowSinkApplied(const std::string &path);
+
 }  // namespace walrelay::test
 
 #endif  // WALRELAY_TESTS_SUPPORT_RELAY_H

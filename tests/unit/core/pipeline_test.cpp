@@ -144,14 +144,14 @@ TransactionPtr txn_of(TransactionPool &pool, uint64_t end, size_t payload) {
 
 TEST(TransactionQueue, BoundsByCountAndBytesButAdmitsOneHugeTransaction) {
   TransactionPool pool;
-  TransactionQueue q(2, 1 << 20);
+  TransactionQueue q(pool, 1, 2, 1 << 20);
   auto a = txn_of(pool, 1, 10), b = txn_of(pool, 2, 10), c = txn_of(pool, 3, 10);
   EXPECT_TRUE(q.push(a, std::chrono::milliseconds(0)));
   EXPECT_TRUE(q.push(b, std::chrono::milliseconds(0)));
   EXPECT_FALSE(q.push(c, std::chrono::milliseconds(10)));  // count bound
   ASSERT_NE(c, nullptr);                                   // not consumed on failure
-  std::vector<TransactionPtr> out;
-  EXPECT_TRUE(q.pop_batch(out, 10, 1 << 30, std::chrono::milliseconds(0)));
+  std::vector<SharedTransaction> out;
+  EXPECT_TRUE(q.pop_batch(0, out, 10, 1 << 30, std::chrono::milliseconds(0)));
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0]->end_lsn(), 1u);
   auto huge = txn_of(pool, 4, 4 << 20);  // larger than the byte bound, queue empty: admitted
@@ -161,7 +161,7 @@ TEST(TransactionQueue, BoundsByCountAndBytesButAdmitsOneHugeTransaction) {
 
 TEST(TransactionQueue, PopWaitsForProducerAndDrainsAfterClose) {
   TransactionPool pool;
-  TransactionQueue q(100, 1 << 20);
+  TransactionQueue q(pool, 1, 100, 1 << 20);
   std::thread producer([&] {
     for (uint64_t i = 1; i <= 50; ++i) {
       auto t = txn_of(pool, i, 8);
@@ -170,8 +170,8 @@ TEST(TransactionQueue, PopWaitsForProducerAndDrainsAfterClose) {
     }
     q.close();
   });
-  std::vector<TransactionPtr> all, batch;
-  while (q.pop_batch(batch, 7, 1 << 30, std::chrono::milliseconds(200))) {
+  std::vector<SharedTransaction> all, batch;
+  while (q.pop_batch(0, batch, 7, 1 << 30, std::chrono::milliseconds(200))) {
     EXPECT_LE(batch.size(), 7u);
     for (auto &t : batch) all.push_back(std::move(t));
     batch.clear();
@@ -179,6 +179,37 @@ TEST(TransactionQueue, PopWaitsForProducerAndDrainsAfterClose) {
   producer.join();
   ASSERT_EQ(all.size(), 50u);
   for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i]->end_lsn(), i + 1);
+}
+
+TEST(TransactionQueue, EveryConsumerSeesEveryTransactionAndTheSlowestBoundsTheProducer) {
+  TransactionPool pool;
+  TransactionQueue q(pool, 2, 3, 1 << 20);
+  std::vector<TransactionPtr> ts;
+  for (uint64_t i = 1; i <= 5; ++i) ts.push_back(txn_of(pool, i, 8));
+  EXPECT_EQ(q.push_all(ts, 0, std::chrono::milliseconds(0)), 3u);  // bound: 3 untaken
+  std::vector<SharedTransaction> fast, slow;
+  ASSERT_TRUE(q.pop_batch(0, fast, 100, 1 << 30, std::chrono::milliseconds(0)));
+  EXPECT_EQ(fast.size(), 3u);
+  // Consumer 1 has taken nothing: still no room.
+  EXPECT_EQ(q.push_all(ts, 3, std::chrono::milliseconds(10)), 3u);
+  ASSERT_TRUE(q.pop_batch(1, slow, 2, 1 << 30, std::chrono::milliseconds(0)));
+  EXPECT_EQ(slow.size(), 2u);
+  EXPECT_EQ(q.push_all(ts, 3, std::chrono::milliseconds(0)), 5u);  // room for two more
+  fast.clear();
+  ASSERT_TRUE(q.pop_batch(0, fast, 100, 1 << 30, std::chrono::milliseconds(0)));
+  ASSERT_EQ(fast.size(), 2u);
+  EXPECT_EQ(fast[1]->end_lsn(), 5u);
+  slow.clear();
+  ASSERT_TRUE(q.pop_batch(1, slow, 100, 1 << 30, std::chrono::milliseconds(0)));
+  ASSERT_EQ(slow.size(), 3u);
+  EXPECT_EQ(slow[0]->end_lsn(), 3u);
+  EXPECT_EQ(q.size(), 0u);  // everything taken by both: trimmed
+  // Shared transactions go back to the pool when the last holder lets go.
+  fast.clear();
+  slow.clear();
+  q.close();
+  std::vector<SharedTransaction> none;
+  EXPECT_FALSE(q.pop_batch(0, none, 10, 1 << 30, std::chrono::milliseconds(0)));
 }
 
 }  // namespace
