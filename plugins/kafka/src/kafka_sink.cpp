@@ -18,18 +18,6 @@ EnvelopeOptions envelope_options(const SinkOptions &o) {
   return EnvelopeOptions{o.source_name, o.database, o.tombstones, o.timestamp_mode};
 }
 
-/// Throws fatal unless `p` is non-null and its struct_size covers every v1 field.
-template <class T>
-const T &checked(const T *p, const char *what) {
-  if (p == nullptr) throw sdk::fatal(std::string("host passed a null ") + what);
-  if (p->struct_size < sizeof(T)) {
-    throw sdk::fatal(std::string("host passed a ") + what + " with struct_size " +
-                     std::to_string(p->struct_size) + ", expected at least " +
-                     std::to_string(sizeof(T)));
-  }
-  return *p;
-}
-
 }  // namespace
 
 KafkaSink::KafkaSink(sdk::SinkContext &ctx)
@@ -81,7 +69,7 @@ int64_t KafkaSink::now_ms() const {
 void KafkaSink::produce_batch(const wr_batch &batch) {
   batch_now_ms_ = now_ms();
   for (uint32_t t = 0; t < batch.n_txns; ++t) {
-    const wr_txn &txn = checked(batch.txns[t], "wr_txn");
+    const wr_txn &txn = sdk::checked(batch.txns[t], "wr_txn");
     if (options_.exactly_once() && txn.end_lsn <= position_) {
       ctx_.log(WR_LOG_WARN, "skipping transaction ending at " + sdk::format_lsn(txn.end_lsn) +
                                 ": already in Kafka (checkpoint " + sdk::format_lsn(position_) +
@@ -89,7 +77,7 @@ void KafkaSink::produce_batch(const wr_batch &batch) {
       continue;
     }
     for (uint32_t i = 0; i < txn.n_changes; ++i) {
-      const wr_change &c = checked(txn.changes[i], "wr_change");
+      const wr_change &c = sdk::checked(txn.changes[i], "wr_change");
       try {
         formatter_.format(c, txn, batch_now_ms_, *this);
       } catch (const std::invalid_argument &e) {
@@ -149,7 +137,7 @@ void KafkaSink::apply_transactional(const wr_batch &batch) {
   producer_.begin_batch();
   try {
     produce_batch(batch);
-    const wr_txn &last = checked(batch.txns[batch.n_txns - 1], "wr_txn");
+    const wr_txn &last = sdk::checked(batch.txns[batch.n_txns - 1], "wr_txn");
     write_checkpoint_record(checkpoint_value_, ctx_.name, batch.end_lsn, last.commit_time_us);
     producer_.produce(options_.checkpoint_topic, 0, ctx_.name, checkpoint_value_);
   } catch (...) {

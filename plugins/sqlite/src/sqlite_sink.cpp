@@ -13,54 +13,10 @@ namespace {
 
 /// Throws fatal unless `p` is non-null and its struct_size covers every v1 field (the
 /// ABI lets the plugin read a host struct's fields only when struct_size covers them).
-template <class T>
-const T &checked(const T *p, const char *what) {
-  if (p == nullptr) throw sdk::fatal(std::string("host passed a null ") + what);
-  if (p->struct_size < sizeof(T)) {
-    throw sdk::fatal(std::string("host passed a ") + what + " with struct_size " +
-                     std::to_string(p->struct_size) + ", expected at least " +
-                     std::to_string(sizeof(T)));
-  }
-  return *p;
-}
-
-const char *kind_name(uint32_t kind) {
-  switch (kind) {
-    case WR_CHANGE_INSERT:
-      return "INSERT";
-    case WR_CHANGE_UPDATE:
-      return "UPDATE";
-    case WR_CHANGE_DELETE:
-      return "DELETE";
-    case WR_CHANGE_TRUNCATE:
-      return "TRUNCATE";
-    default:
-      return "unknown change";
-  }
-}
-
 /// "INSERT on table "t" (change at LSN 0/16B3748)", the prefix of every change error.
 std::string describe(const wr_change &c, const TableShape &shape) {
-  return std::string(kind_name(c.kind)) + " on table " + shape.quoted + " (change at LSN " +
-         sdk::format_lsn(c.lsn) + ")";
-}
-
-/// A value for an error message, cut at 64 bytes.
-std::string show_value(const wr_value &v) {
-  switch (v.kind) {
-    case WR_VALUE_NULL:
-      return "NULL";
-    case WR_VALUE_UNCHANGED_TOAST:
-      return "<unchanged toast>";
-    case WR_VALUE_BINARY:
-      return "<binary, " + std::to_string(v.len) + " bytes>";
-    default: {
-      std::string_view t = sdk::bytes(v);
-      std::string out = "'" + std::string(t.substr(0, 64)) + "'";
-      if (t.size() > 64) out += "...";
-      return out;
-    }
-  }
+  return std::string(sdk::change_kind_name(c.kind)) + " on table " + shape.quoted +
+         " (change at LSN " + sdk::format_lsn(c.lsn) + ")";
 }
 
 /// How the row was looked up, for "no row matches" messages.
@@ -71,7 +27,7 @@ std::string describe_identity(const wr_change &c, const TableShape &shape) {
   for (size_t k = 0; k < shape.key_columns.size(); ++k) {
     const uint32_t i = shape.key_columns[k];
     if (k) out += ", ";
-    out += shape.columns[i].quoted + " = " + show_value(vals[i]);
+    out += shape.columns[i].quoted + " = " + sdk::describe_value(vals[i]);
   }
   return out + ")";
 }
@@ -83,7 +39,7 @@ decltype(auto) with_change_context(const wr_change &c, F &&f) {
   try {
     return f();
   } catch (const sdk::Error &e) {
-    throw sdk::Error(e.status(), std::string(kind_name(c.kind)) + " at LSN " +
+    throw sdk::Error(e.status(), std::string(sdk::change_kind_name(c.kind)) + " at LSN " +
                                      sdk::format_lsn(c.lsn) + ": " + e.what());
   }
 }
@@ -126,21 +82,21 @@ SqliteSink::SqliteSink(sdk::SinkContext &ctx)
 wr_lsn SqliteSink::load_position() { return checkpoint_.load(); }
 
 void SqliteSink::apply(const wr_batch &batch_in) {
-  const wr_batch &batch = checked(&batch_in, "wr_batch");
+  const wr_batch &batch = sdk::checked(&batch_in, "wr_batch");
   db_.exec("BEGIN IMMEDIATE", "starting the batch transaction");
   try {
     const wr_lsn stored = checkpoint_.load();
     std::optional<int64_t> commit_time;
     uint32_t skipped = 0;
     for (uint32_t t = 0; t < batch.n_txns; ++t) {
-      const wr_txn &txn = checked(batch.txns[t], "wr_txn");
+      const wr_txn &txn = sdk::checked(batch.txns[t], "wr_txn");
       commit_time = txn.commit_time_us;
       if (stored != WR_LSN_INVALID && txn.end_lsn != WR_LSN_INVALID && txn.end_lsn <= stored) {
         ++skipped;  // already in the file: applying again would duplicate rows
         continue;
       }
       for (uint32_t i = 0; i < txn.n_changes; ++i) {
-        apply_change(checked(txn.changes[i], "wr_change"));
+        apply_change(sdk::checked(txn.changes[i], "wr_change"));
       }
     }
     if (skipped) {
@@ -176,7 +132,7 @@ void SqliteSink::apply_change(const wr_change &c) {
 }
 
 SqliteSink::RelationState &SqliteSink::relation(const wr_relation &rel_in) {
-  const wr_relation &rel = checked(&rel_in, "wr_relation");
+  const wr_relation &rel = sdk::checked(&rel_in, "wr_relation");
   auto it = relations_.find(rel.relation_id);
   if (it != relations_.end() && it->second->shape.generation == rel.generation) {
     return *it->second;
@@ -203,8 +159,8 @@ SqliteSink::RelationState &SqliteSink::relation(const wr_relation &rel_in) {
 
 void SqliteSink::apply_row(const wr_change &c) {
   if (c.relation == nullptr) {
-    throw sdk::fatal(std::string(kind_name(c.kind)) + " at LSN " + sdk::format_lsn(c.lsn) +
-                     " has no relation");
+    throw sdk::fatal(std::string(sdk::change_kind_name(c.kind)) + " at LSN " +
+                     sdk::format_lsn(c.lsn) + " has no relation");
   }
   RelationState &rs =
       with_change_context(c, [&]() -> RelationState & { return relation(*c.relation); });
@@ -270,8 +226,9 @@ void SqliteSink::apply_row(const wr_change &c) {
     const ColumnInfo &col = shape.columns[slot.column];
     const int rc = bind_value(stmt, static_cast<int>(j + 1), v, col.cls, blob_scratch_[j]);
     if (rc == kMalformedValue) {
-      throw sdk::fatal(describe(c, shape) + ": malformed value " + show_value(v) + " for column " +
-                       col.quoted + " (type oid " + std::to_string(col.type_oid) + ")");
+      throw sdk::fatal(describe(c, shape) + ": malformed value " + sdk::describe_value(v) +
+                       " for column " + col.quoted + " (type oid " + std::to_string(col.type_oid) +
+                       ")");
     }
     if (rc != SQLITE_OK) db_.fail(rc, describe(c, shape) + ": binding column " + col.quoted);
   }

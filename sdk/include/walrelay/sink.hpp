@@ -64,6 +64,54 @@ inline std::string_view bytes(const wr_value &v) {
   return v.data ? std::string_view(v.data, v.len) : std::string_view();
 }
 
+/// Returns *p after checking that the host passed a struct at least as large as this SDK's
+/// (every v1 field present); throws fatal() naming `what` otherwise. Use on every wr_batch,
+/// wr_txn, wr_change and wr_relation a sink reads.
+template <class T>
+const T &checked(const T *p, const char *what) {
+  if (p == nullptr) throw fatal(std::string("host passed a null ") + what);
+  if (p->struct_size < sizeof(T))
+    throw fatal(std::string("host passed a ") + what + " with struct_size " +
+                std::to_string(p->struct_size) + ", expected at least " +
+                std::to_string(sizeof(T)));
+  return *p;
+}
+
+/// "INSERT", "UPDATE", "DELETE", "TRUNCATE" for a WR_CHANGE_* kind.
+inline const char *change_kind_name(uint32_t kind) {
+  switch (kind) {
+    case WR_CHANGE_INSERT:
+      return "INSERT";
+    case WR_CHANGE_UPDATE:
+      return "UPDATE";
+    case WR_CHANGE_DELETE:
+      return "DELETE";
+    case WR_CHANGE_TRUNCATE:
+      return "TRUNCATE";
+    default:
+      return "unknown change";
+  }
+}
+
+/// A value for error messages: NULL, <unchanged toast>, <binary, N bytes>, or the text in
+/// quotes cut at `max_len` bytes.
+inline std::string describe_value(const wr_value &v, size_t max_len = 64) {
+  switch (v.kind) {
+    case WR_VALUE_NULL:
+      return "NULL";
+    case WR_VALUE_UNCHANGED_TOAST:
+      return "<unchanged toast>";
+    case WR_VALUE_BINARY:
+      return "<binary, " + std::to_string(v.len) + " bytes>";
+    default: {
+      std::string_view t = bytes(v);
+      std::string out = "'" + std::string(t.substr(0, max_len)) + "'";
+      if (t.size() > max_len) out += "...";
+      return out;
+    }
+  }
+}
+
 /// Read-only view of a sink's flattened options with unknown-key checking.
 /// Copies the entries (they are valid only during create()).
 class Config {
