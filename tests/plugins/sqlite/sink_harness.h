@@ -15,49 +15,19 @@
 #include <utility>
 #include <vector>
 
+#include "../common/test_host.h"
 #include "batch_builder.h"
 
 namespace wrtest {
 
-/// Last message passed to set_error (tests run one at a time per process).
-inline std::string g_last_error;
+using wrtest_host::fake_handle;
+using wrtest_host::g_last_error;
+using wrtest_host::host_api;
+using wrtest_host::Options;
 
-inline void host_log(wr_host_sink *, wr_log_level level, const char *msg) {
-  std::fprintf(stderr, "[sink log %d] %s\n", static_cast<int>(level), msg);
-}
-inline void host_set_error(wr_host_sink *, const char *msg) {
-  g_last_error = msg ? msg : "";
-  std::fprintf(stderr, "[sink error] %s\n", g_last_error.c_str());
-}
-inline int64_t host_now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-/// The fake host's services.
-inline const wr_host_api *host_api() {
-  static const wr_host_api api = {sizeof(wr_host_api), 1,           1, 0, "test", &host_log,
-                                  &host_set_error,     &host_now_us};
-  return &api;
-}
-
-/// The plugin, loaded once per process with dlopen(RTLD_NOW) and kept loaded.
+/// The plugin, loaded once per process and kept loaded.
 inline const wr_plugin *plugin() {
-  static const wr_plugin *p = [] {
-    const std::string path = std::string(WALRELAY_PLUGIN_DIR) + "/walrelay-sink-sqlite.so";
-    void *h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-      ADD_FAILURE() << "dlopen " << path << ": " << dlerror();
-      return static_cast<const wr_plugin *>(nullptr);
-    }
-    auto entry = reinterpret_cast<wr_sink_entry_fn>(dlsym(h, WR_SINK_ENTRY_SYMBOL));
-    if (!entry) {
-      ADD_FAILURE() << "no symbol " << WR_SINK_ENTRY_SYMBOL << " in " << path;
-      return static_cast<const wr_plugin *>(nullptr);
-    }
-    return entry(host_api());
-  }();
+  static const wr_plugin *p = wrtest_host::load_plugin(wrtest_host::plugin_path("sqlite"));
   return p;
 }
 
@@ -69,22 +39,9 @@ inline std::string sdk_lsn(wr_lsn lsn) {
   return buf;
 }
 
-/// Any non-null pointer serves as the host's handle for a sink.
-inline wr_host_sink *fake_handle() {
-  static int anchor;
-  return reinterpret_cast<wr_host_sink *>(&anchor);
-}
-
-/// Key/value options as the host would flatten them.
-using Options = std::vector<std::pair<std::string, std::string>>;
-
 /// Calls the plugin's create() with `opts`.
 inline wr_status create_sink(const Options &opts, wr_sink **out, const char *name = "replica") {
-  std::vector<wr_config_entry> entries;
-  for (const auto &[k, v] : opts) entries.push_back({k.c_str(), v.c_str(), "test.yaml:1:1"});
-  const wr_config cfg{sizeof(wr_config), static_cast<uint32_t>(entries.size()), entries.data()};
-  *out = nullptr;
-  return plugin()->vtable->create(host_api(), fake_handle(), name, &cfg, out);
+  return wrtest_host::create_sink(plugin(), opts, out, name, "test.yaml:1:1");
 }
 
 /// One value read back from SQLite, rendered for comparison: NULL, integers in decimal,
