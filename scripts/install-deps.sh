@@ -7,6 +7,7 @@ PACKAGES=(
   libpq-dev postgresql-15 postgresql-client-15
   libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libsqlite3-dev sqlite3 zlib1g-dev librdkafka-dev
+  default-libmysqlclient-dev mariadb-server
   libgtest-dev libgmock-dev
   binutils procps bc python3 clang libclang-rt-14-dev
 )

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,10 +20,15 @@ namespace wrtest_host {
 inline std::string g_last_error;
 /// Log lines below WR_LOG_WARN are printed only when this is true.
 inline std::atomic<bool> g_verbose{false};
+/// Every log line the plugin wrote (guard with g_log_mu: plugins may log from their threads).
+inline std::mutex g_log_mu;
+inline std::vector<std::string> g_log;
 
 inline void host_log(wr_host_sink *, wr_log_level level, const char *msg) {
   if (g_verbose || level >= WR_LOG_WARN)
     std::fprintf(stderr, "[sink log %d] %s\n", static_cast<int>(level), msg);
+  std::lock_guard<std::mutex> lock(g_log_mu);
+  g_log.emplace_back(msg ? msg : "");
 }
 inline void host_set_error(wr_host_sink *, const char *msg) {
   g_last_error = msg ? msg : "";

@@ -1,0 +1,498 @@
+// MysqlSink: applies walrelay batches to MySQL/MariaDB, one MySQL transaction per batch.
+#include "mysql_sink.h"
+
+#include <chrono>
+#include <cstddef>
+#include <cstring>
+
+#include "schema.h"
+#include "type_map.h"
+
+namespace walrelay::mysql {
+namespace {
+
+/// A valid pointer for zero-length values.
+char kEmpty[1] = {0};
+
+/// "UPDATE on table `db`.`t` (change at LSN 0/16B3748)", the prefix of every change error.
+std::string describe(const wr_change &c, const TableShape &shape) {
+  return std::string(sdk::change_kind_name(c.kind)) + " on table " + shape.quoted +
+         " (change at LSN " + sdk::format_lsn(c.lsn) + ")";
+}
+
+/// The row's identity for messages: "key (`id` = '3')" or "the full old row".
+std::string describe_identity(const wr_change &c, const TableShape &shape) {
+  if (c.old_kind == WR_OLD_FULL) return "the full old row";
+  const wr_value *vals = c.old_kind == WR_OLD_KEY ? c.old_values : c.new_values;
+  if (vals == nullptr || shape.key_columns.empty()) return "the row";
+  std::string out = "key (";
+  for (size_t k = 0; k < shape.key_columns.size(); ++k) {
+    const uint32_t i = shape.key_columns[k];
+    if (k) out += ", ";
+    out += shape.columns[i].quoted + " = " + sdk::describe_value(vals[i]);
+  }
+  return out + ")";
+}
+
+void set_bit(std::vector<uint64_t> &mask, size_t offset, size_t i) {
+  mask[offset + i / 64] |= uint64_t{1} << (i % 64);
+}
+
+uint64_t relation_key(const wr_relation &rel) {
+  return (uint64_t{rel.relation_id} << 32) | rel.generation;
+}
+
+}  // namespace
+
+MysqlSink::MysqlSink(sdk::SinkContext &ctx)
+    : host_(ctx.host),
+      handle_(ctx.handle),
+      name_(ctx.name),
+      options_(SinkOptions::parse(ctx.config)),
+      conn_(options_),
+      checkpoint_(conn_, name_) {
+  connect();
+  checkpoint_.create_table();
+  const auto version = conn_.scalar("SELECT VERSION()", "reading the server version");
+  log(WR_LOG_INFO,
+      "connected to MySQL/MariaDB " + version.value_or("?") + ", database " + options_.database);
+}
+
+void MysqlSink::connect() {
+  if (conn_.connected()) return;
+  conn_.ensure_connected();
+  // A new connection: statements of the old one are gone.
+  checkpoint_.forget();
+  for (auto &[id, rs] : relations_) rs->statements.clear();
+  in_txn_ = false;
+  if (connected_before_) log(WR_LOG_INFO, "reconnected to the server");
+  connected_before_ = true;
+}
+
+wr_lsn MysqlSink::load_position() {
+  connect();
+  return checkpoint_.load(false);
+}
+
+void MysqlSink::apply(const wr_batch &batch_in) {
+  const wr_batch &batch = sdk::checked(&batch_in, "wr_batch");
+  try {
+    connect();
+    prepare_relations(batch);
+    conn_.exec("START TRANSACTION", "starting the batch transaction");
+    in_txn_ = true;
+    const wr_lsn stored = checkpoint_.load(true);
+    std::optional<int64_t> commit_time;
+    uint32_t skipped = 0;
+    for (uint32_t t = 0; t < batch.n_txns; ++t) {
+      const wr_txn &txn = sdk::checked(batch.txns[t], "wr_txn");
+      commit_time = txn.commit_time_us;
+      if (stored != WR_LSN_INVALID && txn.end_lsn != WR_LSN_INVALID && txn.end_lsn <= stored) {
+        ++skipped;  // already applied: applying again would duplicate rows
+        continue;
+      }
+      for (uint32_t i = 0; i < txn.n_changes; ++i) {
+        apply_change(sdk::checked(txn.changes[i], "wr_change"));
+      }
+    }
+    flush_inserts();
+    if (skipped) {
+      log(WR_LOG_WARN, "skipped " + std::to_string(skipped) +
+                           " transaction(s) already applied (stored position " +
+                           sdk::format_lsn(stored) + ")");
+    }
+    if (batch.end_lsn > stored) checkpoint_.store(batch.end_lsn, commit_time, now_us());
+    if (mysql_commit(conn_.get()) != 0) {
+      conn_.fail("committing the batch ending at LSN " + sdk::format_lsn(batch.end_lsn));
+    }
+    in_txn_ = false;
+  } catch (...) {
+    pending_inserts_.clear();
+    rollback();
+    throw;
+  }
+}
+
+void MysqlSink::prepare_relations(const wr_batch &batch) {
+  std::vector<const wr_relation *> seen;
+  auto visit = [&](const wr_relation *rel_in, const wr_change &c) {
+    if (rel_in == nullptr) {
+      throw sdk::fatal(std::string(sdk::change_kind_name(c.kind)) + " at LSN " +
+                       sdk::format_lsn(c.lsn) + " has no relation");
+    }
+    const wr_relation &rel = sdk::checked(rel_in, "wr_relation");
+    auto it = relations_.find(rel.relation_id);
+    if (it != relations_.end() && it->second->shape.generation == rel.generation) return;
+    for (const wr_relation *s : seen) {
+      if (relation_key(*s) == relation_key(rel)) return;
+    }
+    seen.push_back(&rel);
+    TableShape shape = TableShape::from_relation(rel, options_.schema_map, options_.database);
+    SchemaChange change;
+    try {
+      change = ensure_table(conn_, shape, options_.create_tables, options_.collation);
+    } catch (const sdk::Error &e) {
+      throw sdk::Error(e.status(), std::string(sdk::change_kind_name(c.kind)) + " at LSN " +
+                                       sdk::format_lsn(c.lsn) + ": " + e.what());
+    }
+    if (change.created) {
+      log(WR_LOG_INFO, "created table " + shape.quoted + " for relation " +
+                           std::to_string(shape.relation_id) + " generation " +
+                           std::to_string(shape.generation));
+    }
+    for (const std::string &col : change.added_columns) {
+      log(WR_LOG_INFO, "added column " + quote_ident(col) + " to table " + shape.quoted +
+                           " (relation " + std::to_string(shape.relation_id) + " generation " +
+                           std::to_string(shape.generation) + ")");
+    }
+    if (it == relations_.end()) {
+      it = relations_.emplace(rel.relation_id, std::make_unique<RelationState>()).first;
+    }
+    it->second->statements.clear();
+    it->second->shape = std::move(shape);
+  };
+  for (uint32_t t = 0; t < batch.n_txns; ++t) {
+    const wr_txn &txn = sdk::checked(batch.txns[t], "wr_txn");
+    for (uint32_t i = 0; i < txn.n_changes; ++i) {
+      const wr_change &c = sdk::checked(txn.changes[i], "wr_change");
+      if (c.kind == WR_CHANGE_TRUNCATE) {
+        if (c.n_truncate_relations > 0 && c.truncate_relations == nullptr) {
+          throw sdk::fatal("TRUNCATE at LSN " + sdk::format_lsn(c.lsn) + " has no relation list");
+        }
+        for (uint32_t r = 0; r < c.n_truncate_relations; ++r) visit(c.truncate_relations[r], c);
+      } else {
+        visit(c.relation, c);
+      }
+    }
+  }
+}
+
+MysqlSink::RelationState &MysqlSink::relation(const wr_relation &rel) {
+  auto it = relations_.find(rel.relation_id);
+  if (it == relations_.end()) {
+    throw sdk::fatal("relation " + std::to_string(rel.relation_id) + " was not prepared");
+  }
+  if (it->second->shape.generation != rel.generation) {
+    // An earlier generation within the batch: its DDL ran in prepare_relations (DDL only
+    // adds), so only the shape and statements change here.
+    it->second->statements.clear();
+    it->second->shape = TableShape::from_relation(rel, options_.schema_map, options_.database);
+  }
+  return *it->second;
+}
+
+void MysqlSink::apply_change(const wr_change &c) {
+  switch (c.kind) {
+    case WR_CHANGE_INSERT:
+    case WR_CHANGE_UPDATE:
+    case WR_CHANGE_DELETE:
+      apply_row(c);
+      return;
+    case WR_CHANGE_TRUNCATE:
+      flush_inserts();
+      apply_truncate(c);
+      return;
+    default:
+      throw sdk::Error(WR_UNSUPPORTED, "unsupported change kind " + std::to_string(c.kind) +
+                                           " at LSN " + sdk::format_lsn(c.lsn));
+  }
+}
+
+bool MysqlSink::value_bytes(const wr_value &v, const ColumnInfo &col, const wr_change &c,
+                            const TableShape &shape, std::string &scratch, std::string_view &out) {
+  switch (v.kind) {
+    case WR_VALUE_NULL:
+      return false;
+    case WR_VALUE_TEXT:
+      break;
+    case WR_VALUE_UNCHANGED_TOAST:
+      throw sdk::fatal(describe(c, shape) + ": unchanged TOAST value for column " + col.quoted +
+                       " of " + describe_identity(c, shape) + " where a value is needed");
+    default:
+      throw sdk::Error(WR_UNSUPPORTED, describe(c, shape) + ": value kind " +
+                                           std::to_string(v.kind) + " for column " + col.quoted +
+                                           " (the sink takes text values only)");
+  }
+  switch (convert_value(sdk::bytes(v), col.type.cls, scratch, out)) {
+    case Conversion::Ok:
+      return true;
+    case Conversion::Special:
+      if (options_.special_floats_fail) {
+        throw sdk::fatal(describe(c, shape) + ": value " + sdk::describe_value(v) + " of column " +
+                         col.quoted + " has no " + col.type.decl + " equivalent in MySQL (" +
+                         describe_identity(c, shape) + "; special_floats is 'fail')");
+      }
+      if (warned_special_.insert(shape.quoted + "." + col.quoted).second) {
+        log(WR_LOG_WARN, "column " + col.quoted + " of " + shape.quoted + " got " +
+                             sdk::describe_value(v) + ", stored as NULL (MySQL " + col.type.decl +
+                             " has no NaN/Infinity; special_floats: null). Warned once.");
+      }
+      return false;
+    case Conversion::Malformed:
+      throw sdk::fatal(describe(c, shape) + ": malformed value " + sdk::describe_value(v) +
+                       " for column " + col.quoted + " (type oid " + std::to_string(col.type_oid) +
+                       ", " + describe_identity(c, shape) + ")");
+    case Conversion::OutOfRange:
+      break;
+  }
+  throw sdk::fatal(describe(c, shape) + ": value " + sdk::describe_value(v) + " of column " +
+                   col.quoted + " is outside MySQL's " + col.type.decl + " range (" +
+                   describe_identity(c, shape) + ")");
+}
+
+void MysqlSink::bind_value(size_t j, const wr_value &v, const ColumnInfo &col, const wr_change &c,
+                           const TableShape &shape) {
+  MYSQL_BIND &b = binds_[j];
+  std::memset(&b, 0, sizeof b);
+  nulls_[j] = 0;
+  lengths_[j] = 0;
+  b.length = &lengths_[j];
+  b.is_null = &nulls_[j];
+  std::string_view out;
+  if (!value_bytes(v, col, c, shape, scratch_[j], out)) {
+    nulls_[j] = 1;
+    b.buffer_type = MYSQL_TYPE_NULL;
+    return;
+  }
+  b.buffer_type = col.type.cls == ValueClass::Blob ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
+  b.buffer = out.empty() ? kEmpty : const_cast<char *>(out.data());
+  b.buffer_length = out.size();
+  lengths_[j] = out.size();
+}
+
+bool MysqlSink::load_data(const TableShape &shape) {
+  const size_t n = shape.columns.size();
+  const size_t rows = pending_inserts_.size();
+  load_buf_.clear();
+  for (const wr_change *c : pending_inserts_) {
+    for (size_t i = 0; i < n; ++i) {
+      if (i) load_buf_ += '\t';
+      std::string_view out;
+      if (value_bytes(c->new_values[i], shape.columns[i], *c, shape, load_scratch_, out)) {
+        append_field(load_buf_, out);
+      } else {
+        append_null(load_buf_);
+      }
+    }
+    load_buf_ += '\n';
+  }
+  const wr_change &first = *pending_inserts_.front();
+  const wr_change &last = *pending_inserts_.back();
+  const std::string what = "LOAD DATA of " + std::to_string(rows) + " rows into " + shape.quoted +
+                           " (changes at LSN " + sdk::format_lsn(first.lsn) + " to " +
+                           sdk::format_lsn(last.lsn) + ")";
+  const std::string sql = load_data_sql(shape);
+  MYSQL *db = conn_.get();
+  infile_.install(db, &load_buf_);
+  const int rc = mysql_real_query(db, sql.data(), sql.size());
+  mysql_set_local_infile_default(db);
+  if (rc != 0) {
+    const unsigned err = mysql_errno(db);
+    // 1148 ER_NOT_ALLOWED_COMMAND, 4166 ER_LOAD_INFILE_CAPABILITY_DISABLED, 2068
+    // CR_LOAD_DATA_LOCAL_INFILE_REJECTED: LOCAL INFILE is off; use INSERTs from now on.
+    if (err == 1148 || err == 4166 || err == 2068) {
+      log(WR_LOG_WARN, std::string("LOAD DATA LOCAL INFILE refused (") + mysql_error(db) +
+                           "); using multi-row INSERTs");
+      load_data_allowed_ = false;
+      return false;
+    }
+    conn_.fail(what + " failed");
+  }
+  const my_ulonglong affected = mysql_affected_rows(db);
+  const unsigned warnings = mysql_warning_count(db);
+  if (warnings == 0 && affected == rows) return true;
+  // LOCAL implies IGNORE: duplicate keys and bad values become warnings. Fail loudly.
+  std::string detail;
+  if (warnings) {
+    if (mysql_real_query(db, "SHOW WARNINGS LIMIT 5", 21) == 0) {
+      if (MYSQL_RES *res = mysql_store_result(db)) {
+        while (MYSQL_ROW row = mysql_fetch_row(res)) {
+          detail += std::string("; ") + (row[0] ? row[0] : "") + " " + (row[1] ? row[1] : "") +
+                    ": " + (row[2] ? row[2] : "");
+        }
+        mysql_free_result(res);
+      }
+    }
+  }
+  throw sdk::fatal(what + ": " + std::to_string(affected) + " rows loaded, " +
+                   std::to_string(warnings) + " warning(s)" + detail);
+}
+
+void MysqlSink::apply_row(const wr_change &c) {
+  RelationState &rs = relation(*c.relation);
+  const TableShape &shape = rs.shape;
+  const size_t n = shape.columns.size();
+  const size_t words = mask_words(shape);
+
+  const Op op = c.kind == WR_CHANGE_INSERT   ? Op::Insert
+                : c.kind == WR_CHANGE_UPDATE ? Op::Update
+                                             : Op::Delete;
+  const uint32_t old_kind = op == Op::Insert ? WR_OLD_NONE : c.old_kind;
+  const bool needs_new = op != Op::Delete;
+  const bool needs_old = old_kind == WR_OLD_KEY || old_kind == WR_OLD_FULL;
+  if (needs_new && (c.new_values == nullptr || c.n_new != n)) {
+    throw sdk::fatal(describe(c, shape) + ": expected " + std::to_string(n) + " new values, got " +
+                     std::to_string(c.n_new));
+  }
+  if (old_kind > WR_OLD_FULL || (op == Op::Delete && !needs_old)) {
+    throw sdk::fatal(describe(c, shape) + ": unsupported old tuple kind " +
+                     std::to_string(old_kind));
+  }
+  if (needs_old && (c.old_values == nullptr || c.n_old != n)) {
+    throw sdk::fatal(describe(c, shape) + ": expected " + std::to_string(n) + " old values, got " +
+                     std::to_string(c.n_old));
+  }
+
+  if (op == Op::Insert) {
+    if (!pending_inserts_.empty()) {
+      const wr_relation *prev = pending_inserts_.front()->relation;
+      if (relation_key(*prev) != relation_key(*c.relation) ||
+          pending_inserts_.size() >= 64u * options_.insert_batch_rows) {
+        flush_inserts();
+      }
+    }
+    pending_inserts_.push_back(&c);
+    return;
+  }
+  flush_inserts();
+
+  mask_.assign(2 * words, 0);
+  if (needs_new) {
+    for (size_t i = 0; i < n; ++i) {
+      if (c.new_values[i].kind == WR_VALUE_UNCHANGED_TOAST) set_bit(mask_, 0, i);
+    }
+  }
+  if (old_kind == WR_OLD_FULL) {
+    for (size_t i = 0; i < n; ++i) {
+      if (c.old_values[i].kind == WR_VALUE_UNCHANGED_TOAST) set_bit(mask_, words, i);
+    }
+  }
+  CachedStatement *cs;
+  try {
+    cs = &rs.statements.get(conn_, shape, op, old_kind, mask_);
+  } catch (const sdk::Error &e) {
+    throw sdk::Error(e.status(), describe(c, shape) + ": " + e.what());
+  }
+  const size_t m = cs->plan.size();
+  binds_.resize(m);
+  lengths_.resize(m);
+  nulls_.resize(m);
+  if (scratch_.size() < m) scratch_.resize(m);
+  for (size_t j = 0; j < m; ++j) {
+    const BindSlot slot = cs->plan[j];
+    const wr_value &v =
+        slot.source == ValueSource::New ? c.new_values[slot.column] : c.old_values[slot.column];
+    bind_value(j, v, shape.columns[slot.column], c, shape);
+  }
+  MYSQL_STMT *stmt = cs->stmt.get();
+  if (mysql_stmt_bind_param(stmt, binds_.data()) != 0) {
+    conn_.fail(stmt, describe(c, shape) + ": binding " + describe_identity(c, shape));
+  }
+  if (mysql_stmt_execute(stmt) != 0) {
+    conn_.fail(stmt, describe(c, shape) + " of " + describe_identity(c, shape) + " failed");
+  }
+  const my_ulonglong changed = mysql_stmt_affected_rows(stmt);
+  if (changed != 1) {
+    throw sdk::fatal(
+        describe(c, shape) + ": " +
+        (changed == 0 ? std::string("no row matches ") : std::to_string(changed) + " rows match ") +
+        describe_identity(c, shape) + ", expected exactly one");
+  }
+}
+
+void MysqlSink::flush_inserts() {
+  if (pending_inserts_.empty()) return;
+  const wr_change &first = *pending_inserts_.front();
+  RelationState &rs = relation(*first.relation);
+  const TableShape &shape = rs.shape;
+  const size_t n = shape.columns.size();
+  const size_t total = pending_inserts_.size();
+  if (options_.load_data_min_rows > 0 && total >= options_.load_data_min_rows &&
+      load_data_allowed_ && load_data(shape)) {
+    pending_inserts_.clear();
+    return;
+  }
+  size_t done = 0;
+  while (done < total) {
+    // Chunks of insert_batch_rows, then powers of two: few distinct cached statements.
+    const size_t left = total - done;
+    uint32_t rows = options_.insert_batch_rows;
+    if (left < rows) {
+      rows = 1;
+      while (rows * 2 <= left) rows *= 2;
+    }
+    const wr_change &c0 = *pending_inserts_[done];
+    CachedStatement *cs;
+    try {
+      cs = &rs.statements.get(conn_, shape, Op::Insert, WR_OLD_NONE, {}, rows);
+    } catch (const sdk::Error &e) {
+      throw sdk::Error(e.status(), describe(c0, shape) + ": " + e.what());
+    }
+    const size_t m = cs->plan.size();
+    binds_.resize(m);
+    lengths_.resize(m);
+    nulls_.resize(m);
+    if (scratch_.size() < m) scratch_.resize(m);
+    for (size_t j = 0; j < m; ++j) {
+      const BindSlot slot = cs->plan[j];
+      const wr_change &c = *pending_inserts_[done + slot.row];
+      bind_value(j, c.new_values[slot.column], shape.columns[slot.column], c, shape);
+    }
+    const wr_change &last = *pending_inserts_[done + rows - 1];
+    auto what = [&] {
+      if (rows == 1) return describe(c0, shape) + " of " + describe_identity(c0, shape);
+      return "INSERT of " + std::to_string(rows) + " rows into " + shape.quoted +
+             " (changes at LSN " + sdk::format_lsn(c0.lsn) + " to " + sdk::format_lsn(last.lsn) +
+             ", first " + describe_identity(c0, shape) + ")";
+    };
+    MYSQL_STMT *stmt = cs->stmt.get();
+    if (mysql_stmt_bind_param(stmt, binds_.data()) != 0) conn_.fail(stmt, what() + ": binding");
+    if (mysql_stmt_execute(stmt) != 0) conn_.fail(stmt, what() + " failed");
+    const my_ulonglong affected = mysql_stmt_affected_rows(stmt);
+    if (affected != rows) {
+      throw sdk::fatal(what() + ": " + std::to_string(affected) + " rows inserted, expected " +
+                       std::to_string(n ? rows : 0));
+    }
+    done += rows;
+  }
+  pending_inserts_.clear();
+}
+
+void MysqlSink::apply_truncate(const wr_change &c) {
+  for (uint32_t i = 0; i < c.n_truncate_relations; ++i) {
+    RelationState &rs = relation(*c.truncate_relations[i]);
+    CachedStatement *cs;
+    try {
+      cs = &rs.statements.get(conn_, rs.shape, Op::Truncate, WR_OLD_NONE, {});
+    } catch (const sdk::Error &e) {
+      throw sdk::Error(e.status(), describe(c, rs.shape) + ": " + e.what());
+    }
+    if (mysql_stmt_execute(cs->stmt.get()) != 0) {
+      conn_.fail(cs->stmt.get(), describe(c, rs.shape) + " failed");
+    }
+  }
+}
+
+void MysqlSink::rollback() noexcept {
+  if (in_txn_ && conn_.connected()) {
+    if (mysql_rollback(conn_.get()) != 0) {
+      log(WR_LOG_ERROR,
+          std::string("ROLLBACK failed: ") + mysql_error(conn_.get()) + "; closing the connection");
+      conn_.close();
+    }
+  }
+  in_txn_ = false;
+}
+
+void MysqlSink::log(wr_log_level level, const std::string &msg) const {
+  if (host_ && host_->log) host_->log(handle_, level, msg.c_str());
+}
+
+int64_t MysqlSink::now_us() const {
+  if (host_ && WR_HAS_FIELD(host_, wr_host_api, now_us) && host_->now_us) return host_->now_us();
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace walrelay::mysql
