@@ -7,6 +7,9 @@
 #   (e.g. scripts/test.sh -L unit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The tests start runuser, mariadbd and initdb-like tools from sbin directories, which a
+# non-login root shell may not have on PATH.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=$(nproc)
 
