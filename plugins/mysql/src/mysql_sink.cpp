@@ -374,10 +374,7 @@ void MysqlSink::apply_row(const wr_change &c) {
     throw sdk::Error(e.status(), describe(c, shape) + ": " + e.what());
   }
   const size_t m = cs->plan.size();
-  binds_.resize(m);
-  lengths_.resize(m);
-  nulls_.resize(m);
-  if (scratch_.size() < m) scratch_.resize(m);
+  size_binds(m);
   for (size_t j = 0; j < m; ++j) {
     const BindSlot slot = cs->plan[j];
     const wr_value &v =
@@ -429,10 +426,7 @@ void MysqlSink::flush_inserts() {
       throw sdk::Error(e.status(), describe(c0, shape) + ": " + e.what());
     }
     const size_t m = cs->plan.size();
-    binds_.resize(m);
-    lengths_.resize(m);
-    nulls_.resize(m);
-    if (scratch_.size() < m) scratch_.resize(m);
+    size_binds(m);
     for (size_t j = 0; j < m; ++j) {
       const BindSlot slot = cs->plan[j];
       const wr_change &c = *pending_inserts_[done + slot.row];
@@ -493,6 +487,13 @@ int64_t MysqlSink::now_us() const {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+void MysqlSink::size_binds(size_t m) {
+  binds_.resize(m);
+  lengths_.resize(m);
+  nulls_.resize(m);
+  if (scratch_.size() < m) scratch_.resize(m);  // keeps the strings' capacity for reuse
 }
 
 }  // namespace walrelay::mysql

@@ -83,6 +83,9 @@ class MysqlSink {
   std::set<std::string> warned_special_;  ///< columns already warned about NaN/Infinity
   // Scratch reused across rows (no per-row allocation once grown).
   std::vector<uint64_t> mask_;
+  /// Sizes the reused bind buffers for a statement with `m` parameters.
+  void size_binds(size_t m);
+
   std::vector<MYSQL_BIND> binds_;
   std::vector<unsigned long> lengths_;
   std::vector<my_bool> nulls_;

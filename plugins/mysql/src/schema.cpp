@@ -2,22 +2,12 @@
 #include "schema.h"
 
 #include <mysqld_error.h>
+#include <walrelay/sink.hpp>
 
 #include <optional>
 
 namespace walrelay::mysql {
 namespace {
-
-bool ident_equal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 /// Column names of the table, or nullopt when it does not exist. Uses SHOW COLUMNS with
 /// quoted identifiers: no string literal, so no escaping.
@@ -80,7 +70,7 @@ SchemaChange ensure_table(Connection &conn, const TableShape &shape, bool create
   std::string alter;
   for (const ColumnInfo &c : shape.columns) {
     bool found = false;
-    for (const std::string &have : *cols) found = found || ident_equal(have, c.name);
+    for (const std::string &have : *cols) found = found || sdk::ascii_iequal(have, c.name);
     if (found) continue;
     if (!create_tables) {
       throw sdk::fatal("table " + shape.quoted + " has no column " + c.quoted +

@@ -13,7 +13,4 @@ std::string quote_ident(std::string_view name);
 /// else "<schema>.<name>" (one identifier that contains a dot, not a schema prefix).
 std::string destination_table(std::string_view schema, std::string_view name);
 
-/// ASCII case-insensitive equality (SQLite compares identifiers this way).
-bool ident_equal(std::string_view a, std::string_view b);
-
 }  // namespace walrelay::sqlite

@@ -63,7 +63,7 @@ SchemaChange ensure_table(Db &db, const TableShape &shape, bool create_tables) {
   }
   for (const ColumnInfo &col : shape.columns) {
     bool present = false;
-    for (const std::string &name : existing) present = present || ident_equal(name, col.name);
+    for (const std::string &name : existing) present = present || sdk::ascii_iequal(name, col.name);
     if (present) continue;
     if (!create_tables) {
       throw sdk::fatal("destination table " + shape.quoted + " has no column " + col.quoted +

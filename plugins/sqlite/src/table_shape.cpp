@@ -1,6 +1,8 @@
 // TableShape: the destination table as described by one generation of a source relation.
 #include "table_shape.h"
 
+#include <walrelay/sink.hpp>
+
 #include "naming.h"
 
 namespace walrelay::sqlite {
@@ -26,7 +28,7 @@ TableShape TableShape::from_relation(const wr_relation &rel) {
   }
   for (const char *alias : {"rowid", "_rowid_", "oid"}) {
     bool taken = false;
-    for (const ColumnInfo &c : s.columns) taken = taken || ident_equal(c.name, alias);
+    for (const ColumnInfo &c : s.columns) taken = taken || sdk::ascii_iequal(c.name, alias);
     if (!taken) {
       s.rowid_alias = alias;
       break;

@@ -64,6 +64,19 @@ inline std::string_view bytes(const wr_value &v) {
   return v.data ? std::string_view(v.data, v.len) : std::string_view();
 }
 
+/// ASCII case-insensitive equality: how SQLite and MySQL compare unquoted-identifier
+/// spellings of column and table names (a sink checking which columns a table has).
+inline bool ascii_iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
 /// Returns *p after checking that the host passed a struct at least as large as this SDK's
 /// (every v1 field present); throws fatal() naming `what` otherwise. Use on every wr_batch,
 /// wr_txn, wr_change and wr_relation a sink reads.
@@ -168,8 +181,8 @@ class Config {
     const std::string &s = it->second.value;
     if (s == "true" || s == "yes" || s == "on" || s == "1") return true;
     if (s == "false" || s == "no" || s == "off" || s == "0") return false;
-    throw invalid_config(it->second.where + ": option '" + key + "' must be a boolean, got '" +
-                         s + "'");
+    throw invalid_config(it->second.where + ": option '" + key + "' must be a boolean, got '" + s +
+                         "'");
   }
   /// Throws invalid_config for the first key not listed in `known` (n entries).
   void reject_unknown(const wr_option *known, size_t n) const {
@@ -292,8 +305,8 @@ struct Adapter {
   }
 
   static const wr_sink_vtable *vtable() {
-    static const wr_sink_vtable vt = {sizeof(wr_sink_vtable), 0, &create, &destroy,
-                                      &load_position, &apply};
+    static const wr_sink_vtable vt = {sizeof(wr_sink_vtable), 0,     &create, &destroy,
+                                      &load_position,         &apply};
     return &vt;
   }
 };
@@ -303,28 +316,28 @@ struct Adapter {
 
 /// Defines the plugin's entry symbol for class SINK. OPTIONS is a static array of
 /// wr_option (used both for docs and for rejecting unknown keys).
-#define WALRELAY_SINK_PLUGIN(SINK, NAME, VERSION, DESCRIPTION, CAPS, OPTIONS)                \
-  extern "C" WR_SINK_EXPORT const wr_plugin *walrelay_sink_entry(const wr_host_api *host) {  \
-    using A = ::walrelay::sdk::detail::Adapter<SINK>;                                        \
-    if (host == nullptr || host->abi_min > WR_SINK_ABI_VERSION ||                            \
-        host->abi_max < WR_SINK_ABI_VERSION) {                                               \
-      if (host && host->set_error)                                                           \
-        host->set_error(nullptr, "plugin " NAME " supports only sink ABI version 1");        \
-      return nullptr;                                                                        \
-    }                                                                                        \
-    A::options() = OPTIONS;                                                                  \
-    A::n_options() = sizeof(OPTIONS) / sizeof((OPTIONS)[0]);                                 \
-    static const wr_plugin info = {sizeof(wr_plugin),                                        \
-                                   WR_SINK_ABI_VERSION,                                      \
-                                   NAME,                                                     \
-                                   VERSION,                                                  \
-                                   DESCRIPTION,                                              \
-                                   (CAPS),                                                   \
+#define WALRELAY_SINK_PLUGIN(SINK, NAME, VERSION, DESCRIPTION, CAPS, OPTIONS)                     \
+  extern "C" WR_SINK_EXPORT const wr_plugin *walrelay_sink_entry(const wr_host_api *host) {       \
+    using A = ::walrelay::sdk::detail::Adapter<SINK>;                                             \
+    if (host == nullptr || host->abi_min > WR_SINK_ABI_VERSION ||                                 \
+        host->abi_max < WR_SINK_ABI_VERSION) {                                                    \
+      if (host && host->set_error)                                                                \
+        host->set_error(nullptr, "plugin " NAME " supports only sink ABI version 1");             \
+      return nullptr;                                                                             \
+    }                                                                                             \
+    A::options() = OPTIONS;                                                                       \
+    A::n_options() = sizeof(OPTIONS) / sizeof((OPTIONS)[0]);                                      \
+    static const wr_plugin info = {sizeof(wr_plugin),                                             \
+                                   WR_SINK_ABI_VERSION,                                           \
+                                   NAME,                                                          \
+                                   VERSION,                                                       \
+                                   DESCRIPTION,                                                   \
+                                   (CAPS),                                                        \
                                    static_cast<uint32_t>(sizeof(OPTIONS) / sizeof((OPTIONS)[0])), \
-                                   0,                                                        \
-                                   OPTIONS,                                                  \
-                                   A::vtable()};                                             \
-    return &info;                                                                            \
+                                   0,                                                             \
+                                   OPTIONS,                                                       \
+                                   A::vtable()};                                                  \
+    return &info;                                                                                 \
   }
 
 #endif  // WALRELAY_SINK_HPP
