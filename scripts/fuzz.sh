@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
-# Builds the pgoutput decoder fuzz target with clang/libFuzzer (ASan+UBSan) and runs it for a
-# bounded time, seeded from the captured PostgreSQL 15 messages in tests/data/pgoutput.
-#   scripts/fuzz.sh [SECONDS]     (default 30)   FUZZ_DIR=build-fuzz
+# Builds every libFuzzer target under tests/fuzz with clang (ASan+UBSan), seeds each one's
+# corpus, runs each for a bounded time, and prints one result line per target at the end.
+#   scripts/fuzz.sh [SECONDS]     (per target; default 30)   FUZZ_DIR=build-fuzz
+# Per target NAME, under $FUZZ_DIR: the binary NAME_fuzz, its corpus corpus-NAME/ (seeds plus
+# what the fuzzer found interesting; kept between runs), its log NAME.log, and crash inputs
+# in artifacts-NAME/. Exit status: 0 when no target found anything, 1 otherwise.
+#
+# Adding a target: write tests/fuzz/NAME_fuzz.cpp, optionally a function seed_NAME CORPUS_DIR,
+# and add a line `run_target NAME MAX_LEN <clang++ sources and link flags>` at the bottom.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TO_RUN=${1:-30}
 FUZZ_DIR=${FUZZ_DIR:-build-fuzz}
-mkdir -p "$FUZZ_DIR/corpus"
-clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I. core/pgoutput/*.cpp tests/fuzz/pgoutput_fuzz.cpp -o "$FUZZ_DIR/pgoutput_fuzz"
-python3 - "$FUZZ_DIR/corpus" <<'PY'
-# Seeds: byte 0 = protocol version - 1, then [Int16 length][message] frames (see the target).
+CXX_FUZZ=(clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined
+          -fno-sanitize-recover=undefined -I.)
+RESULTS=()
+FAILED=0
+mkdir -p "$FUZZ_DIR"
+
+# Seeds for pgoutput_fuzz: byte 0 = protocol version - 1, then [Int16 length][message]
+# frames, from the captured PostgreSQL 15 messages in tests/data/pgoutput.
+seed_pgoutput() {
+  python3 - "$1" <<'PY'
 import glob, os, struct, sys
 out = sys.argv[1]
 versions = {'stream_v2': 2, 'twophase_v3': 3}
@@ -23,6 +34,47 @@ for f in glob.glob('tests/data/pgoutput/*.hex'):
     for i, m in enumerate(msgs[:40]):
         open(os.path.join(out, f'{name}-{i}'), 'wb').write(frames([m]))
 PY
-"$FUZZ_DIR/pgoutput_fuzz" -max_total_time="$SECONDS_TO_RUN" -max_len=4096 -print_final_stats=1 \
-  "$FUZZ_DIR/corpus" 2>&1 | tail -15
-echo "fuzz: pgoutput decoder ran ${SECONDS_TO_RUN}s without a finding"
+}
+
+# Seeds for spool_fuzz: real segments written by spool::Writer (tests/fuzz/spool_seeds.cpp).
+seed_spool() {
+  clang++ -std=c++20 -O1 -I. core/spool/spool.cpp tests/fuzz/spool_seeds.cpp -lz \
+    -o "$FUZZ_DIR/spool_seeds"
+  "$FUZZ_DIR/spool_seeds" "$1"
+}
+
+# run_target NAME MAX_LEN CLANG_ARGS...: build tests/fuzz/NAME_fuzz.cpp with CLANG_ARGS (the
+# other sources and link flags), seed via seed_NAME if defined, fuzz for SECONDS_TO_RUN.
+run_target() {
+  local name=$1 max_len=$2
+  shift 2
+  local bin="$FUZZ_DIR/${name}_fuzz" corpus="$FUZZ_DIR/corpus-$name"
+  local artifacts="$FUZZ_DIR/artifacts-$name/" log="$FUZZ_DIR/$name.log"
+  echo "== fuzz: $name: building"
+  "${CXX_FUZZ[@]}" "tests/fuzz/${name}_fuzz.cpp" "$@" -o "$bin"
+  mkdir -p "$corpus" "$artifacts"
+  if declare -F "seed_$name" >/dev/null; then "seed_$name" "$corpus"; fi
+  echo "== fuzz: $name: running ${SECONDS_TO_RUN}s"
+  # Scratch files a target makes (via TMPDIR) stay under $FUZZ_DIR and go afterwards.
+  local rc=0 tmp="$FUZZ_DIR/tmp-$name"
+  mkdir -p "$tmp"
+  TMPDIR="$tmp" "$bin" -max_total_time="$SECONDS_TO_RUN" -max_len="$max_len" \
+    -print_final_stats=1 -artifact_prefix="$artifacts" "$corpus" >"$log" 2>&1 || rc=$?
+  rm -rf "$tmp"
+  grep -v -e '^"' -e '^######' "$log" | tail -7  # skip the dictionary
+  local runs
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  if [[ $rc -eq 0 ]]; then
+    RESULTS+=("fuzz: $name: ${SECONDS_TO_RUN}s, ${runs:-?} runs, no finding")
+  else
+    FAILED=1
+    RESULTS+=("fuzz: $name: FINDING (exit $rc): see $log and $artifacts")
+  fi
+}
+
+run_target pgoutput 4096 core/pgoutput/*.cpp
+run_target spool 4096 core/spool/spool.cpp -lz
+
+echo "== fuzz results"
+printf '%s\n' "${RESULTS[@]}"
+exit "$FAILED"

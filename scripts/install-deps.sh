@@ -8,7 +8,7 @@ PACKAGES=(
   libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libsqlite3-dev sqlite3 zlib1g-dev librdkafka-dev
   default-libmysqlclient-dev mariadb-server
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
   binutils procps bc python3 clang libclang-rt-14-dev
 )
 SUDO=""

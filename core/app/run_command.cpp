@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -16,6 +17,7 @@
 #include "core/plugin_host/sink_handle.h"
 #include "core/replication/replication_connection.h"
 #include "core/replication/source.h"
+#include "core/spool/journal.h"
 #include "core/util/lsn.h"
 
 namespace walrelay::app {
@@ -105,24 +107,54 @@ int run_command(const RunOptions &options) {
                  s->position() ? format_lsn(s->position()) : std::string("none"));
   }
 
-  // Resume from the lowest position any sink holds (0: the slot's confirmed position), or
-  // from --start-lsn.
+  for (auto &s : sinks)
+    if (cfg.source.binary && !s->has_capability(WR_CAP_BINARY_VALUES)) {
+      spdlog::error("source.binary is on but sink '{}' (plugin {}) does not accept binary "
+                    "values (WR_CAP_BINARY_VALUES); turn source.binary off",
+                    s->name(), s->plugin().info->name);
+      return kExitConfig;
+    }
+  if (cfg.source.messages &&
+      std::none_of(sinks.begin(), sinks.end(),
+                   [](const auto &s) { return s->has_capability(WR_CAP_MESSAGES); }))
+    spdlog::warn("source.messages is on but no sink takes logical decoding messages "
+                 "(WR_CAP_MESSAGES); they are dropped");
+
+  // The spool: every committed transaction is durable here before any sink sees it.
+  std::unique_ptr<spool::Journal> journal;
+  try {
+    spool::JournalOptions jo;
+    jo.dir = cfg.spool.dir;
+    jo.segment_bytes = cfg.spool.segment_bytes;
+    jo.compress = cfg.spool.compression;
+    jo.fsync = cfg.spool.fsync == SpoolFsync::kAlways  ? spool::FsyncPolicy::kAlways
+               : cfg.spool.fsync == SpoolFsync::kNever ? spool::FsyncPolicy::kNever
+                                                       : spool::FsyncPolicy::kOnSync;
+    jo.max_bytes = cfg.spool.max_bytes;
+    journal = std::make_unique<spool::Journal>(jo, sinks.size());
+  } catch (const spool::SpoolError &e) {
+    spdlog::error("{}", e.what());
+    return kExitRuntime;
+  }
+  spdlog::info("spool: {} (spooled up to {})", cfg.spool.dir,
+               journal->spooled_lsn() ? format_lsn(journal->spooled_lsn()) : std::string("nothing"));
+
+  // Resume after what the spool holds, or from the lowest position any sink holds (0: the
+  // slot's confirmed position), or from --start-lsn.
   wr_lsn start = UINT64_MAX;
   for (const auto &s : sinks) start = std::min(start, s->position());
+  start = std::max<wr_lsn>(start, journal->spooled_lsn());
   if (start_lsn) start = *start_lsn;
 
   TransactionPool pool;
   std::vector<SinkHandle *> raw;
   for (auto &s : sinks) raw.push_back(s.get());
-  // One queue cursor and one delivery thread per sink: a slow sink does not add its time
-  // to the others' (the queue bound still paces the source to the slowest).
-  TransactionQueue queue(pool, raw.size(), cfg.pipeline.queue_max_txns,
-                         cfg.pipeline.queue_max_bytes);
-  Delivery delivery(queue, raw, cfg.pipeline, g_stop);
+  // One delivery thread per sink, each reading the spool at its own pace.
+  Delivery delivery(*journal, raw, pool, cfg.pipeline, g_stop, stop_lsn.value_or(0));
   delivery.start();
 
   replication::Source source(
-      cfg.source, queue, pool, [&] { return delivery.applied_lsn(); },
+      cfg.source, cfg.spool, *journal, pool, [&] { return delivery.applied_lsn(); },
       [&] { return delivery.done(); }, g_stop);
   if (stop_lsn) source.set_stop_lsn(*stop_lsn);
   int rc = kExitOk;
@@ -133,7 +165,7 @@ int run_command(const RunOptions &options) {
     rc = kExitRuntime;
   }
   g_stop.request_and_notify();
-  queue.close();
+  journal->close();
   delivery.join();
   if (!delivery.error().empty()) rc = kExitRuntime;
   for (const auto &w : delivery.workers())

@@ -90,7 +90,7 @@ class Loader {
     Config c;
     c.path = file_;
     if (!root.IsMap()) throw ConfigError(file_ + ": the top level must be a mapping");
-    check_keys(root, "", {"log_level", "plugin_dir", "source", "pipeline", "sinks"});
+    check_keys(root, "", {"log_level", "plugin_dir", "source", "pipeline", "spool", "sinks"});
     if (auto n = root["log_level"]) {
       c.log_level = str(n, "log_level");
       static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error"};
@@ -104,7 +104,8 @@ class Loader {
     expect_map(src, "source");
     check_keys(src, "source",
                {"conninfo", "slot", "publication", "create_slot", "status_interval_ms",
-                "streaming"});
+                "streaming", "proto_version", "two_phase", "messages", "binary", "origin",
+                "heartbeat_interval_ms"});
     auto required = [&](const YAML::Node &map, const char *key, const std::string &sect) {
       const YAML::Node n = map[key];
       if (!n) fail(map, "missing required key '" + sect + "." + key + "'");
@@ -114,24 +115,85 @@ class Loader {
     c.source.slot = required(src, "slot", "source");
     c.source.publication = required(src, "publication", "source");
     if (auto n = src["create_slot"]) c.source.create_slot = boolean(n, "source.create_slot");
-    if (auto n = src["streaming"]) c.source.streaming = boolean(n, "source.streaming");
+    if (auto n = src["streaming"]) {
+      const std::string v = str(n, "source.streaming");
+      if (v == "parallel") c.source.streaming = StreamingMode::kParallel;
+      else if (v == "true" || v == "on" || v == "yes") c.source.streaming = StreamingMode::kOn;
+      else if (v == "false" || v == "off" || v == "no") c.source.streaming = StreamingMode::kOff;
+      else fail(n, "'source.streaming' must be true, false or parallel, got '" + v + "'");
+    }
+    if (auto n = src["proto_version"])
+      c.source.proto_version = static_cast<int>(integer(n, "source.proto_version", 1, 4));
+    if (auto n = src["two_phase"]) c.source.two_phase = boolean(n, "source.two_phase");
+    if (auto n = src["messages"]) c.source.messages = boolean(n, "source.messages");
+    if (auto n = src["binary"]) c.source.binary = boolean(n, "source.binary");
+    if (auto n = src["origin"]) {
+      c.source.origin = str(n, "source.origin");
+      if (c.source.origin != "any" && c.source.origin != "none")
+        fail(n, "'source.origin' must be any or none, got '" + c.source.origin + "'");
+    }
+    if (auto n = src["heartbeat_interval_ms"])
+      c.source.heartbeat_interval_ms =
+          static_cast<int>(integer(n, "source.heartbeat_interval_ms", 0, 86400000));
     if (auto n = src["status_interval_ms"])
       c.source.status_interval_ms =
           static_cast<int>(integer(n, "source.status_interval_ms", 10, 3600000));
+    // Combinations pgoutput refuses, caught here with the place named.
+    if (c.source.proto_version != 0) {
+      const int v = c.source.proto_version;
+      if (auto n = src["streaming"]; n && c.source.streaming == StreamingMode::kParallel && v < 4)
+        fail(n, "'source.streaming: parallel' needs source.proto_version 4 (got " +
+                    std::to_string(v) + ")");
+      if (auto n = src["streaming"]; n && c.source.streaming == StreamingMode::kOn && v < 2)
+        fail(n, "'source.streaming: true' needs source.proto_version 2 or later (got 1); "
+                "set streaming: false or raise proto_version");
+      if (auto n = src["two_phase"]; n && c.source.two_phase && v < 3)
+        fail(n, "'source.two_phase: true' needs source.proto_version 3 or later (got " +
+                    std::to_string(v) + ")");
+    }
 
+    const long long big = 1LL << 40;
     if (auto p = root["pipeline"]) {
       expect_map(p, "pipeline");
-      check_keys(p, "pipeline",
-                 {"queue_max_bytes", "queue_max_txns", "batch_max_txns", "batch_max_bytes"});
-      const long long big = 1LL << 40;
-      if (auto n = p["queue_max_bytes"])
-        c.pipeline.queue_max_bytes = integer(n, "pipeline.queue_max_bytes", 1024, big);
-      if (auto n = p["queue_max_txns"])
-        c.pipeline.queue_max_txns = integer(n, "pipeline.queue_max_txns", 1, big);
+      check_keys(p, "pipeline", {"batch_max_txns", "batch_max_bytes"});
       if (auto n = p["batch_max_txns"])
         c.pipeline.batch_max_txns = integer(n, "pipeline.batch_max_txns", 1, big);
       if (auto n = p["batch_max_bytes"])
         c.pipeline.batch_max_bytes = integer(n, "pipeline.batch_max_bytes", 1024, big);
+    }
+
+    if (auto p = root["spool"]) {
+      expect_map(p, "spool");
+      check_keys(p, "spool",
+                 {"dir", "segment_bytes", "compression", "fsync", "max_bytes", "spill_bytes",
+                  "ack"});
+      if (auto n = p["dir"]) c.spool.dir = str(n, "spool.dir");
+      if (auto n = p["segment_bytes"])
+        c.spool.segment_bytes = integer(n, "spool.segment_bytes", 64 * 1024, 1LL << 32);
+      if (auto n = p["compression"]) c.spool.compression = boolean(n, "spool.compression");
+      if (auto n = p["fsync"]) {
+        const std::string v = str(n, "spool.fsync");
+        if (v == "always") c.spool.fsync = SpoolFsync::kAlways;
+        else if (v == "batch") c.spool.fsync = SpoolFsync::kBatch;
+        else if (v == "never") c.spool.fsync = SpoolFsync::kNever;
+        else fail(n, "'spool.fsync' must be always, batch or never, got '" + v + "'");
+      }
+      if (auto n = p["max_bytes"])
+        c.spool.max_bytes = integer(n, "spool.max_bytes", 1024 * 1024, big);
+      if (auto n = p["spill_bytes"])
+        c.spool.spill_bytes = integer(n, "spool.spill_bytes", 4096, 1LL << 30);
+      if (auto n = p["ack"]) {
+        const std::string v = str(n, "spool.ack");
+        if (v == "applied") c.spool.ack = AckMode::kApplied;
+        else if (v == "spooled") c.spool.ack = AckMode::kSpooled;
+        else fail(n, "'spool.ack' must be applied or spooled, got '" + v + "'");
+      }
+    }
+    if (c.spool.dir.empty()) {
+      // Next to the config file, one directory per slot.
+      const auto slash = file_.find_last_of('/');
+      const std::string base = slash == std::string::npos ? "." : file_.substr(0, slash);
+      c.spool.dir = base + "/walrelay-spool-" + c.source.slot;
     }
 
     const YAML::Node sinks = root["sinks"];

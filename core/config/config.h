@@ -14,20 +14,50 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// pgoutput `streaming` option: off, on (protocol 2+), parallel (protocol 4, PG 16+).
+enum class StreamingMode { kOff, kOn, kParallel };
+
 struct SourceConfig {
   std::string conninfo;       ///< libpq connection string (without replication=)
   std::string slot;           ///< logical replication slot name
   std::string publication;    ///< publication name(s), comma-separated
   bool create_slot = true;    ///< create the slot when missing
   int status_interval_ms = 10000;  ///< standby status update interval
-  bool streaming = true;      ///< protocol v2 streaming of in-progress transactions (PG 14+)
+  /// pgoutput proto_version 1-4; 0 = the highest the server supports (PG 14: 2, 15: 3,
+  /// 16+: 4).
+  int proto_version = 0;
+  StreamingMode streaming = StreamingMode::kOn;  ///< used when the protocol allows (2+)
+  bool two_phase = false;     ///< decode prepared transactions at PREPARE (protocol 3+)
+  bool messages = false;      ///< logical decoding messages (pg_logical_emit_message)
+  bool binary = false;        ///< binary send format for values (every sink must accept it)
+  std::string origin;         ///< "" (not sent), "any" or "none" (PG 16+)
+  int heartbeat_interval_ms = 0;  ///< pg_logical_emit_message every N ms; 0 = off
 };
 
 struct PipelineConfig {
-  size_t queue_max_bytes = 256u << 20;
-  size_t queue_max_txns = 100000;
   size_t batch_max_txns = 10000;
-  size_t batch_max_bytes = 64u << 20;
+  /// Memory of one delivery batch; a transaction above it reaches sinks that can take it
+  /// in pieces (WR_CAP_PARTIAL_TXN) piece by piece.
+  size_t batch_max_bytes = 16u << 20;
+};
+
+/// What the source confirms to PostgreSQL as flushed.
+enum class AckMode {
+  kApplied,  ///< the lowest position every sink holds durably (default)
+  kSpooled,  ///< what the spool holds durably (sinks may then lag behind the slot)
+};
+
+/// spool.fsync
+enum class SpoolFsync { kAlways, kBatch, kNever };
+
+struct SpoolConfig {
+  std::string dir;                      ///< default: <config dir>/walrelay-spool-<slot>
+  uint64_t segment_bytes = 64u << 20;
+  bool compression = false;
+  SpoolFsync fsync = SpoolFsync::kBatch;
+  uint64_t max_bytes = 1ull << 30;      ///< unconsumed committed bytes before back-pressure
+  uint64_t spill_bytes = 4u << 20;      ///< memory per transaction before it goes to disk
+  AckMode ack = AckMode::kApplied;
 };
 
 /// One `options:` entry, flattened ("a.b" for nested maps, "a.0" for sequence items).
@@ -50,6 +80,7 @@ struct Config {
   std::string plugin_dir;
   SourceConfig source;
   PipelineConfig pipeline;
+  SpoolConfig spool;
   std::vector<SinkConfig> sinks;
 };
 

@@ -5,10 +5,12 @@
 
 namespace walrelay {
 
-Delivery::Delivery(TransactionQueue &queue, const std::vector<SinkHandle *> &sinks,
-                   const PipelineConfig &config, StopSignal &stop) {
+Delivery::Delivery(spool::Journal &journal, const std::vector<SinkHandle *> &sinks,
+                   TransactionPool &pool, const PipelineConfig &config, StopSignal &stop,
+                   uint64_t stop_lsn) {
   for (size_t i = 0; i < sinks.size(); ++i)
-    workers_.push_back(std::make_unique<DeliveryWorker>(queue, i, *sinks[i], config, stop));
+    workers_.push_back(std::make_unique<DeliveryWorker>(journal, i, *sinks[i], pool, config,
+                                                        stop, stop_lsn));
 }
 
 Delivery::~Delivery() { join(); }

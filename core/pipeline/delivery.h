@@ -13,13 +13,14 @@ namespace walrelay {
 
 class Delivery {
  public:
-  /// One worker per sink; sink i reads cursor i of `queue`.
-  Delivery(TransactionQueue &queue, const std::vector<SinkHandle *> &sinks,
-           const PipelineConfig &config, StopSignal &stop);
+  /// One worker per sink; sink i is consumer i of `journal`.
+  Delivery(spool::Journal &journal, const std::vector<SinkHandle *> &sinks,
+           TransactionPool &pool, const PipelineConfig &config, StopSignal &stop,
+           uint64_t stop_lsn);
   ~Delivery();
 
   void start();
-  /// Waits for every worker to return (after stop is requested or the queue is closed).
+  /// Waits for every worker to return (after stop is requested).
   void join();
 
   /// Lowest position every sink holds durably: the only LSN the source may confirm as

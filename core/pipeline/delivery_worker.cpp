@@ -1,17 +1,21 @@
-// Delivery worker: batch -> one sink, retry with backoff, position bookkeeping.
+// Delivery worker: journal -> batches (or pieces of one big transaction) -> one sink, retry
+// with backoff, position bookkeeping.
 #include "core/pipeline/delivery_worker.h"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "core/util/lsn.h"
 
 namespace walrelay {
 
-DeliveryWorker::DeliveryWorker(TransactionQueue &queue, size_t consumer, SinkHandle &sink,
-                               const PipelineConfig &config, StopSignal &stop)
-    : queue_(queue), consumer_(consumer), sink_(sink), config_(config), stop_(stop),
+DeliveryWorker::DeliveryWorker(spool::Journal &journal, size_t consumer, SinkHandle &sink,
+                               TransactionPool &pool, const PipelineConfig &config,
+                               StopSignal &stop, uint64_t stop_lsn)
+    : journal_(journal), consumer_(consumer), sink_(sink), pool_(pool), config_(config),
+      stop_(stop), stop_lsn_(stop_lsn), messages_(sink.has_capability(WR_CAP_MESSAGES)),
       position_(sink.position()) {}
 
 void DeliveryWorker::fail(const std::string &msg) {
@@ -21,82 +25,254 @@ void DeliveryWorker::fail(const std::string &msg) {
   }
   spdlog::error("{}", msg);
   stop_.request_and_notify();
-  queue_.close();
+  journal_.close();
 }
 
-bool DeliveryWorker::deliver(const std::vector<SharedTransaction> &batch) {
-  const bool check_truncate = !sink_.has_capability(WR_CAP_TRUNCATE);
-  for (int attempt = 0;; ++attempt) {
+void DeliveryWorker::release(std::vector<TransactionPtr> &batch) {
+  for (auto &t : batch) pool_.put(std::move(t));
+  batch.clear();
+}
+
+bool DeliveryWorker::check_supported(const Transaction &t) {
+  if (sink_.has_capability(WR_CAP_TRUNCATE)) return true;
+  for (const wr_change *c : t.change_ptrs)
+    if (c->kind == WR_CHANGE_TRUNCATE) {
+      fail("sink '" + sink_.name() + "' does not support TRUNCATE (transaction xid " +
+           std::to_string(t.abi.xid) + ", LSN " + format_lsn(c->lsn) + ")");
+      return false;
+    }
+  return true;
+}
+
+DeliveryWorker::Outcome DeliveryWorker::apply_once(const std::vector<const wr_txn *> &txns,
+                                                   uint32_t flags) {
+  wr_batch b{};
+  b.struct_size = sizeof(wr_batch);
+  b.n_txns = static_cast<uint32_t>(txns.size());
+  b.txns = txns.data();
+  b.end_lsn = txns.back()->end_lsn;
+  for (const wr_txn *t : txns) b.n_changes += t->n_changes;
+  b.flags = flags;
+  SinkResult r = sink_.apply(b);
+  if (r.ok()) {
+    retry_attempt_ = 0;
+    spdlog::debug("sink '{}' applied {} transactions, {} changes, up to {}{}", sink_.name(),
+                  b.n_txns, b.n_changes, format_lsn(b.end_lsn),
+                  (flags & WR_BATCH_TXN_CONTINUES) ? " (transaction continues)" : "");
+    return Outcome::kOk;
+  }
+  if (r.status != WR_RETRY) {
+    fail(r.message + " (batch of " + std::to_string(b.n_txns) + " transactions ending at " +
+         format_lsn(b.end_lsn) + ")");
+    return Outcome::kStop;
+  }
+  // Exponential backoff with jitter, capped at 30 s.
+  const int attempt = ++retry_attempt_;
+  const int64_t cap = std::min<int64_t>(30000, 100LL << std::min(attempt - 1, 9));
+  const auto wait =
+      std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(cap / 2, cap)(rng_));
+  spdlog::warn("{}; retrying in {} ms (attempt {})", r.message, wait.count(), attempt);
+  if (stop_.sleep_for(wait)) return Outcome::kStop;
+  // The failed apply may or may not have committed: ask the sink where it stands.
+  for (;;) {
+    SinkResult p = sink_.load_position();
+    if (p.ok()) break;
+    if (p.status != WR_RETRY) {
+      fail(p.message);
+      return Outcome::kStop;
+    }
+    spdlog::warn("{}; retrying", p.message);
+    if (stop_.sleep_for(std::chrono::milliseconds(1000))) return Outcome::kStop;
+  }
+  position_.store(sink_.position(), std::memory_order_release);
+  return Outcome::kRetry;
+}
+
+bool DeliveryWorker::deliver(std::vector<TransactionPtr> &batch) {
+  for (;;) {
     txn_ptrs_.clear();
-    uint64_t n_changes = 0;
-    // Skip what the sink holds, and anything not past the previous transaction (a
-    // transaction the server sent again after a reconnect).
+    // Skip what the sink holds (it may have moved on after a retry).
     wr_lsn floor = sink_.position();
     for (const auto &t : batch) {
       if (t->end_lsn() <= floor) continue;
-      if (check_truncate)
-        for (const wr_change *c : t->change_ptrs)
-          if (c->kind == WR_CHANGE_TRUNCATE) {
-            fail("sink '" + sink_.name() + "' does not support TRUNCATE (transaction xid " +
-                 std::to_string(t->abi.xid) + ", LSN " + format_lsn(c->lsn) + ")");
-            return false;
-          }
       txn_ptrs_.push_back(&t->abi);
-      n_changes += t->abi.n_changes;
       floor = t->end_lsn();
     }
     if (txn_ptrs_.empty()) return true;
-    wr_batch b{};
-    b.struct_size = sizeof(wr_batch);
-    b.n_txns = static_cast<uint32_t>(txn_ptrs_.size());
-    b.txns = txn_ptrs_.data();
-    b.end_lsn = txn_ptrs_.back()->end_lsn;
-    b.n_changes = n_changes;
-    SinkResult r = sink_.apply(b);
-    if (r.ok()) {
-      spdlog::debug("sink '{}' applied {} transactions, {} changes, up to {}", sink_.name(),
-                    b.n_txns, n_changes, format_lsn(b.end_lsn));
-      txns_ += b.n_txns;
-      changes_ += n_changes;
+    const Outcome o = apply_once(txn_ptrs_, 0);
+    if (o == Outcome::kStop) return false;
+    if (o == Outcome::kOk) {
+      txns_ += txn_ptrs_.size();
+      for (const wr_txn *t : txn_ptrs_) changes_ += t->n_changes;
       return true;
     }
-    if (r.status != WR_RETRY) {
-      fail(r.message + " (batch of " + std::to_string(b.n_txns) + " transactions ending at " +
-           format_lsn(b.end_lsn) + ")");
-      return false;
+  }
+}
+
+bool DeliveryWorker::read_piece(spool::Reader &reader, spool::RelationMap &rels,
+                                const spool::TxnRef &ref, bool whole, Transaction &t,
+                                bool &more) {
+  more = false;
+  bool any = false;
+  std::string rec;
+  for (;;) {
+    if (has_lookahead_) {
+      rec.swap(lookahead_);
+      has_lookahead_ = false;
+    } else if (!reader.next(rec)) {
+      return any;
     }
-    // Exponential backoff with jitter, capped at 30 s.
-    const int64_t cap = std::min<int64_t>(30000, 100LL << std::min(attempt, 9));
-    const auto wait = std::chrono::milliseconds(
-        std::uniform_int_distribution<int64_t>(cap / 2, cap)(rng_));
-    spdlog::warn("{}; retrying in {} ms (attempt {})", r.message, wait.count(), attempt + 1);
-    if (stop_.sleep_for(wait)) return false;
-    // The failed apply may or may not have committed: ask the sink where it stands.
-    for (;;) {
-      SinkResult p = sink_.load_position();
-      if (p.ok()) break;
-      if (p.status != WR_RETRY) {
-        fail(p.message);
+    const spool::RecordType type = spool::record_type(rec);
+    if (type == spool::RecordType::kRelation) {
+      auto desc = spool::decode_relation(rec);
+      rels[{desc->id(), desc->generation()}] = std::move(desc);
+      continue;
+    }
+    if (type != spool::RecordType::kChunk)
+      throw spool::SpoolError("spool: unexpected record type in transaction file " +
+                              std::to_string(ref.serial));
+    std::string &keep = t.next_record();
+    keep.swap(rec);
+    spool::decode_changes(keep, rels, ref.aborted, messages_, t);
+    any = true;
+    if (!whole && t.bytes() >= config_.batch_max_bytes) {
+      // Is there more? Look one record ahead.
+      if (reader.next(lookahead_)) {
+        has_lookahead_ = true;
+        more = true;
+      }
+      return true;
+    }
+  }
+}
+
+bool DeliveryWorker::deliver_ref(const spool::TxnRef &ref) {
+  const bool partial = sink_.has_capability(WR_CAP_PARTIAL_TXN);
+  for (;;) {
+    if (sink_.position() >= ref.header.end_lsn) return true;
+    spool::Reader reader(journal_.txn_file_options(ref.serial), spool::Position{});
+    spool::RelationMap rels;
+    has_lookahead_ = false;
+    bool first = true, retry = false;
+    uint64_t changes = 0, pieces = 0;
+    while (!retry) {
+      TransactionPtr t = pool_.get();
+      bool more = false;
+      read_piece(reader, rels, ref, !partial, *t, more);
+      spool::set_header(ref.header, *t);
+      if (!check_supported(*t)) {
+        pool_.put(std::move(t));
         return false;
       }
-      spdlog::warn("{}; retrying", p.message);
-      if (stop_.sleep_for(std::chrono::milliseconds(1000))) return false;
+      const uint32_t flags = (first ? 0u : WR_BATCH_TXN_CONTINUED) |
+                             (more ? WR_BATCH_TXN_CONTINUES : 0u);
+      txn_ptrs_.assign(1, &t->abi);
+      const Outcome o = apply_once(txn_ptrs_, flags);
+      changes += t->abi.n_changes;
+      ++pieces;
+      pool_.put(std::move(t));
+      if (o == Outcome::kStop) return false;
+      if (o == Outcome::kRetry) {
+        retry = true;  // the sink dropped the open transaction: start it again
+        break;
+      }
+      if (!more) {
+        ++txns_;
+        changes_ += changes;
+        spdlog::info("sink '{}': transaction xid {} ({} changes, committed at {}) applied from "
+                     "the spool in {} piece{}",
+                     sink_.name(), ref.header.xid, changes, format_lsn(ref.header.commit_lsn),
+                     pieces, pieces == 1 ? "" : "s");
+        return true;
+      }
+      first = false;
     }
-    position_.store(sink_.position(), std::memory_order_release);
   }
 }
 
 void DeliveryWorker::run() {
-  std::vector<SharedTransaction> batch;
-  while (!stop_.requested()) {
-    batch.clear();
-    if (!queue_.pop_batch(consumer_, batch, config_.batch_max_txns, config_.batch_max_bytes,
-                          std::chrono::milliseconds(100)))
-      break;  // closed and drained
-    if (batch.empty()) continue;
+  std::vector<TransactionPtr> batch;
+  size_t batch_bytes = 0;
+  bool past_stop = false;
+  auto flush = [&]() -> bool {
+    if (batch.empty()) return true;
     const bool ok = deliver(batch);
+    release(batch);
+    batch_bytes = 0;
     position_.store(sink_.position(), std::memory_order_release);
-    if (!ok) return;
+    return ok;
+  };
+  try {
+    spool::Reader reader(journal_.main_options(), journal_.first_position());
+    spool::RelationMap rels;
+    std::string rec;
+    while (!stop_.requested()) {
+      const spool::Position at = reader.position();
+      if (past_stop || !(at < journal_.visible_end())) {
+        // Caught up with what the source made durable: apply what is collected.
+        if (!flush()) return;
+        if (!past_stop) journal_.set_consumed(consumer_, at);
+        journal_.wait_for(past_stop ? spool::Position{UINT64_MAX, 0} : at,
+                          std::chrono::milliseconds(100));
+        continue;
+      }
+      if (!reader.next(rec)) {  // visible but not readable yet: cannot really happen
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        continue;
+      }
+      switch (spool::record_type(rec)) {
+        case spool::RecordType::kRelation: {
+          auto desc = spool::decode_relation(rec);
+          rels[{desc->id(), desc->generation()}] = std::move(desc);
+          break;
+        }
+        case spool::RecordType::kTxn: {
+          const spool::TxnHeader h = spool::decode_txn_header(rec);
+          const wr_lsn floor = batch.empty() ? sink_.position()
+                                             : std::max(sink_.position(), batch.back()->end_lsn());
+          if (h.end_lsn <= floor) break;  // the sink holds it
+          if (stop_lsn_ && h.commit_lsn > stop_lsn_) {
+            past_stop = true;
+            break;
+          }
+          TransactionPtr t = pool_.get();
+          std::string &keep = t->next_record();
+          keep.swap(rec);
+          spool::decode_changes(keep, rels, {}, messages_, *t);
+          if (!check_supported(*t)) {
+            pool_.put(std::move(t));
+            release(batch);
+            return;
+          }
+          batch_bytes += t->bytes();
+          batch.push_back(std::move(t));
+          if (batch.size() >= config_.batch_max_txns || batch_bytes >= config_.batch_max_bytes) {
+            if (!flush()) return;
+            journal_.set_consumed(consumer_, reader.position());
+          }
+          break;
+        }
+        case spool::RecordType::kTxnRef: {
+          const spool::TxnRef ref = spool::decode_txn_ref(rec);
+          if (ref.header.end_lsn <= sink_.position()) break;
+          if (stop_lsn_ && ref.header.commit_lsn > stop_lsn_) {
+            past_stop = true;
+            break;
+          }
+          if (!flush()) return;
+          if (!deliver_ref(ref)) return;
+          position_.store(sink_.position(), std::memory_order_release);
+          journal_.set_consumed(consumer_, reader.position());
+          break;
+        }
+        default:  // prepared-transaction bookkeeping for the source
+          break;
+      }
+    }
+    release(batch);  // stopping: not applied, delivered again next time
+  } catch (const spool::SpoolError &e) {
+    release(batch);
+    fail(std::string(e.what()) + " (delivering to sink '" + sink_.name() + "')");
   }
 }
 

@@ -1,6 +1,7 @@
-// Delivery worker for one sink: takes batches of whole transactions from its cursor of the
-// queue and applies them in commit order, with retry/backoff on WR_RETRY and skipping what
-// the sink already holds.
+// Delivery worker for one sink: reads committed transactions from the spool's journal at its
+// own pace and applies them in commit order, with retry/backoff on WR_RETRY, skipping what
+// the sink already holds, and handing transactions larger than a batch to sinks that take
+// them in pieces (WR_CAP_PARTIAL_TXN).
 #pragma once
 
 #include <atomic>
@@ -10,21 +11,24 @@
 #include <vector>
 
 #include "core/config/config.h"
-#include "core/pipeline/transaction_queue.h"
+#include "core/pipeline/transaction.h"
 #include "core/plugin_host/sink_handle.h"
+#include "core/spool/journal.h"
 #include "core/util/stop_signal.h"
 
 namespace walrelay {
 
 class DeliveryWorker {
  public:
-  /// `consumer` is this worker's cursor in `queue`.
-  DeliveryWorker(TransactionQueue &queue, size_t consumer, SinkHandle &sink,
-                 const PipelineConfig &config, StopSignal &stop);
+  /// `consumer` is this worker's index in the journal. `stop_lsn` (0: none): transactions
+  /// committing after it are not delivered (--stop-lsn).
+  DeliveryWorker(spool::Journal &journal, size_t consumer, SinkHandle &sink,
+                 TransactionPool &pool, const PipelineConfig &config, StopSignal &stop,
+                 uint64_t stop_lsn);
 
-  /// Thread body. Returns when the queue is closed and drained for this sink, when stop is
-  /// requested (after finishing the batch in flight), or after a fatal sink error (then it
-  /// requests stop for everybody and closes the queue; see error()).
+  /// Thread body. Returns when stop is requested (after finishing the batch in flight), when
+  /// the journal is closed and everything visible is delivered, or after a fatal error
+  /// (then it requests stop for everybody; see error()).
   void run();
 
   /// End LSN the sink holds durably. Thread-safe.
@@ -39,18 +43,36 @@ class DeliveryWorker {
   uint64_t changes_applied() const { return changes_.load(); }
 
  private:
-  /// Applies `batch`, skipping what the sink already holds. False on fatal error / stop.
-  bool deliver(const std::vector<SharedTransaction> &batch);
+  enum class Outcome { kOk, kRetry, kStop };
+
+  /// One apply() of `txns` with `flags`; on WR_RETRY backs off and reloads the position.
+  Outcome apply_once(const std::vector<const wr_txn *> &txns, uint32_t flags);
+  /// Applies whole transactions, skipping what the sink holds. False on fatal error / stop.
+  bool deliver(std::vector<TransactionPtr> &batch);
+  /// Applies the transaction of an 'E' record from its file (whole or in pieces).
+  bool deliver_ref(const spool::TxnRef &ref);
+  /// Reads the transaction file's records into `t` until about batch_max_bytes (or all when
+  /// `whole`); false when the file is exhausted before any change record.
+  bool read_piece(spool::Reader &reader, spool::RelationMap &rels, const spool::TxnRef &ref,
+                  bool whole, Transaction &t, bool &more);
+  bool check_supported(const Transaction &t);
+  void release(std::vector<TransactionPtr> &batch);
   void fail(const std::string &msg);
 
-  TransactionQueue &queue_;
+  spool::Journal &journal_;
   size_t consumer_;
   SinkHandle &sink_;
+  TransactionPool &pool_;
   PipelineConfig config_;
   StopSignal &stop_;
+  uint64_t stop_lsn_;
+  bool messages_;  // the sink takes WR_CHANGE_MESSAGE
   std::atomic<wr_lsn> position_;
   std::atomic<uint64_t> txns_{0}, changes_{0};
-  std::vector<const wr_txn *> txn_ptrs_;         // reused per batch
+  std::vector<const wr_txn *> txn_ptrs_;         // reused per apply
+  std::string lookahead_;                        // next record of a transaction file
+  bool has_lookahead_ = false;
+  int retry_attempt_ = 0;  // consecutive WR_RETRY answers (backoff)
   std::mt19937_64 rng_{std::random_device{}()};  // backoff jitter
   mutable std::mutex mu_;
   std::string error_;

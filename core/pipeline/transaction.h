@@ -13,29 +13,43 @@
 
 namespace walrelay {
 
-/// A whole committed transaction. `abi` points into `arena`, `change_ptrs` and `origin`;
-/// `relations` keeps every referenced descriptor alive. Moved between threads by
-/// unique_ptr; recycled through TransactionPool so steady state allocates nothing.
+/// A transaction (or, on the delivery side, a piece of one) in ABI form. `abi` points into
+/// `arena`, `change_ptrs`, `origin` and `records`; `relations` keeps every referenced
+/// descriptor alive. Recycled through TransactionPool so steady state allocates nothing.
 struct Transaction {
   wr_txn abi{};
   Arena arena;
   std::vector<const wr_change *> change_ptrs;
   std::vector<std::shared_ptr<const RelationDesc>> relations;
   std::string origin;
+  /// Spool record payloads that values point into (delivery side; records_used in use).
+  std::vector<std::string> records;
+  size_t records_used = 0;
 
-  /// Approximate memory held (for queue bounds).
+  /// Approximate memory held (for batch bounds).
   size_t bytes() const {
-    return arena.bytes() + change_ptrs.size() * sizeof(void *) + sizeof(Transaction);
+    size_t b = arena.bytes() + change_ptrs.size() * sizeof(void *) + sizeof(Transaction);
+    for (size_t i = 0; i < records_used; ++i) b += records[i].size();
+    return b;
   }
   wr_lsn end_lsn() const { return abi.end_lsn; }
 
-  /// Clears for reuse; keeps capacity.
+  /// A buffer for one more record payload, kept until reset().
+  std::string &next_record() {
+    if (records_used == records.size()) records.emplace_back();
+    return records[records_used++];
+  }
+
+  /// Clears for reuse; keeps capacity (but gives back record buffers above 1 MiB).
   void reset() {
     abi = wr_txn{};
     arena.reset();
     change_ptrs.clear();
     relations.clear();
     origin.clear();
+    for (size_t i = 0; i < records_used; ++i)
+      if (records[i].capacity() > (1u << 20)) std::string().swap(records[i]);
+    records_used = 0;
   }
 };
 

@@ -65,7 +65,8 @@ SinkResult SinkHandle::load_position() {
 
 SinkResult SinkHandle::apply(const wr_batch &batch) {
   const wr_status st = plugin_.info->vtable->apply(sink_, &batch);
-  if (st == WR_OK) position_ = batch.end_lsn;
+  // A piece that leaves its transaction open makes nothing durable.
+  if (st == WR_OK && !(batch.flags & WR_BATCH_TXN_CONTINUES)) position_ = batch.end_lsn;
   return result(st, "apply");
 }
 

@@ -35,7 +35,8 @@ class SinkHandle {
   SinkResult create();
   /// Calls load_position(); on success stores it in position().
   SinkResult load_position();
-  /// Calls apply(); on success position() becomes batch.end_lsn.
+  /// Calls apply(); on success position() becomes batch.end_lsn (unless the batch is a
+  /// piece flagged WR_BATCH_TXN_CONTINUES).
   SinkResult apply(const wr_batch &batch);
 
   const std::string &name() const { return hs_.name; }

@@ -161,15 +161,19 @@ std::chrono::milliseconds ReplicationConnection::wal_sender_timeout() {
 int ReplicationConnection::server_version() const { return PQserverVersion(conn_); }
 
 void ReplicationConnection::start_replication(const std::string &slot, uint64_t start,
-                                              int proto_version, bool streaming,
+                                              const PgoutputOptions &o,
                                               const std::vector<std::string> &publications) {
   std::string pubs;
   for (const auto &p : publications) pubs += (pubs.empty() ? "" : ",") + quote_ident(p);
-  const std::string sql = "START_REPLICATION SLOT " + quote_ident(slot) + " LOGICAL " +
-                          format_lsn(start) + " (proto_version '" +
-                          std::to_string(proto_version) +
-                          "', publication_names " + quote_literal(pubs) +
-                          (streaming ? ", streaming 'on'" : "") + ")";
+  std::string sql = "START_REPLICATION SLOT " + quote_ident(slot) + " LOGICAL " +
+                    format_lsn(start) + " (proto_version '" + std::to_string(o.proto_version) +
+                    "', publication_names " + quote_literal(pubs);
+  if (!o.streaming.empty()) sql += ", streaming " + quote_literal(o.streaming);
+  if (o.two_phase) sql += ", two_phase 'on'";
+  if (o.messages) sql += ", messages 'on'";
+  if (o.binary) sql += ", binary 'on'";
+  if (!o.origin.empty()) sql += ", origin " + quote_literal(o.origin);
+  sql += ")";
   Result r(exec(sql, PGRES_COPY_BOTH, "START_REPLICATION"));
 }
 

@@ -73,10 +73,19 @@ class ReplicationConnection {
   std::chrono::milliseconds wal_sender_timeout();
   /// Server version as PQserverVersion gives it (e.g. 150004).
   int server_version() const;
+  /// pgoutput options for START_REPLICATION (PostgreSQL docs, "Logical Streaming
+  /// Replication Parameters"). Empty strings / false leave an option out.
+  struct PgoutputOptions {
+    int proto_version = 1;
+    std::string streaming;  ///< "", "on" (v2+) or "parallel" (v4)
+    bool two_phase = false; ///< v3+
+    bool messages = false;
+    bool binary = false;
+    std::string origin;     ///< "", "any" or "none" (PG 16+)
+  };
   /// Enters CopyBoth mode streaming pgoutput from `start` (0 = slot's confirmed position).
-  /// `streaming` adds the pgoutput option streaming 'on' (needs proto_version >= 2).
-  void start_replication(const std::string &slot, uint64_t start, int proto_version,
-                         bool streaming, const std::vector<std::string> &publications);
+  void start_replication(const std::string &slot, uint64_t start, const PgoutputOptions &opts,
+                         const std::vector<std::string> &publications);
 
   enum class ReadResult { Message, Drained, Ended };
   /// Next CopyData message without blocking. On Message, *data/*len stay valid until the

@@ -1,6 +1,7 @@
 // Source streaming loop: read, decode, assemble, enqueue, report status, reconnect.
 #include "core/replication/source.h"
 
+#include <libpq-fe.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -15,15 +16,60 @@
 namespace walrelay::replication {
 
 namespace {
-// pgoutput protocol versions: 1 sends committed transactions only; 2 (PostgreSQL 14+) can
-// also stream in-progress ones, which avoids the walsender spilling big transactions.
-constexpr int kProtoCommitted = 1;
-constexpr int kProtoStreaming = 2;
 // How long a start waits for a slot another walsender still holds.
 constexpr std::chrono::seconds kSlotBusyWait(30);
-// Finished transactions collected before handing them to the queue in one go.
+// Finished transactions collected before writing them to the journal in one go.
 constexpr size_t kMaxPending = 512;
+constexpr size_t kMaxPendingBytes = 8u << 20;
+
+std::string pg_version_text(int v) {
+  return std::to_string(v / 10000) + "." + std::to_string(v % 10000);
+}
 }  // namespace
+
+ReplicationConnection::PgoutputOptions negotiate(const SourceConfig &c, int server_version) {
+  // pgoutput protocol versions: 1 committed transactions; 2 (PostgreSQL 14) streaming of
+  // in-progress transactions; 3 (15) two-phase; 4 (16) parallel streaming.
+  const int max_proto = server_version >= 160000   ? 4
+                        : server_version >= 150000 ? 3
+                        : server_version >= 140000 ? 2
+                                                   : 1;
+  const std::string server = "the server is PostgreSQL " + pg_version_text(server_version);
+  auto refuse = [&](const std::string &what) {
+    throw ReplicationError(what + " (" + server + ")", false);
+  };
+  ReplicationConnection::PgoutputOptions o;
+  o.proto_version = c.proto_version ? c.proto_version : max_proto;
+  if (o.proto_version > max_proto)
+    refuse("source.proto_version " + std::to_string(o.proto_version) +
+           " is not supported; this server speaks pgoutput protocol 1 to " +
+           std::to_string(max_proto));
+  if (c.streaming == StreamingMode::kParallel) {
+    if (o.proto_version < 4) refuse("source.streaming: parallel needs pgoutput protocol 4 (PostgreSQL 16+)");
+    o.streaming = "parallel";
+  } else if (c.streaming == StreamingMode::kOn && o.proto_version >= 2) {
+    o.streaming = "on";
+  }
+  if (c.two_phase) {
+    if (o.proto_version < 3)
+      refuse("source.two_phase needs pgoutput protocol 3 (PostgreSQL 15+); proto_version is " +
+             std::to_string(o.proto_version));
+    o.two_phase = true;
+  }
+  if (c.messages) {
+    if (server_version < 140000) refuse("source.messages needs PostgreSQL 14+");
+    o.messages = true;
+  }
+  if (c.binary) {
+    if (server_version < 140000) refuse("source.binary needs PostgreSQL 14+");
+    o.binary = true;
+  }
+  if (!c.origin.empty()) {
+    if (server_version < 160000) refuse("source.origin needs PostgreSQL 16+");
+    o.origin = c.origin;
+  }
+  return o;
+}
 
 std::vector<std::string> split_publications(const std::string &s) {
   std::vector<std::string> out;
@@ -39,17 +85,25 @@ std::vector<std::string> split_publications(const std::string &s) {
   return out;
 }
 
-Source::Source(const SourceConfig &config, TransactionQueue &queue, TransactionPool &pool,
-               std::function<uint64_t()> applied_lsn, std::function<bool()> delivery_done,
-               StopSignal &stop)
+Source::Source(const SourceConfig &config, const SpoolConfig &spool, spool::Journal &journal,
+               TransactionPool &pool, std::function<uint64_t()> applied_lsn,
+               std::function<bool()> delivery_done, StopSignal &stop)
     : config_(config),
+      spool_config_(spool),
       publications_(split_publications(config.publication)),
-      queue_(queue),
+      journal_(journal),
       pool_(pool),
       applied_lsn_(std::move(applied_lsn)),
       delivery_done_(std::move(delivery_done)),
       stop_(stop),
-      builder_(pool) {}
+      builder_(pool, &journal, spool.spill_bytes) {
+  // What the journal already holds is not taken again when the server re-sends it.
+  last_accepted_ = last_seen_ = journal.spooled_lsn();
+}
+
+uint64_t Source::flushable_lsn() {
+  return spool_config_.ack == AckMode::kSpooled ? journal_.spooled_lsn() : applied_lsn_();
+}
 
 void Source::run(uint64_t start_lsn, bool explicit_start) {
   explicit_start_ = explicit_start;
@@ -57,7 +111,7 @@ void Source::run(uint64_t start_lsn, bool explicit_start) {
   const auto started = std::chrono::steady_clock::now();
   for (int attempt = 0; !stop_.requested();) {
     try {
-      session(attempt == 0 ? start_lsn : applied_lsn_());
+      session(attempt == 0 ? start_lsn : std::max(flushable_lsn(), last_seen_));
       return;
     } catch (const ReplicationError &e) {
       // Right after a crash the old walsender may still hold the slot until it notices
@@ -137,21 +191,26 @@ void Source::prepare(ReplicationConnection &conn, uint64_t start_lsn) {
 void Source::session(uint64_t start_lsn) {
   ReplicationConnection conn(config_.conninfo);
   prepare(conn, start_lsn);
-  const bool streaming = config_.streaming && conn.server_version() >= 140000;
-  const int proto = streaming ? kProtoStreaming : kProtoCommitted;
-  conn.start_replication(config_.slot, start_lsn, proto, streaming, publications_);
+  const auto opts = negotiate(config_, conn.server_version());
+  conn.start_replication(config_.slot, start_lsn, opts, publications_);
   streamed_ = true;
+  std::string features;
+  if (!opts.streaming.empty()) features += ", streaming " + opts.streaming;
+  if (opts.two_phase) features += ", two-phase";
+  if (opts.messages) features += ", messages";
+  if (opts.binary) features += ", binary";
+  if (!opts.origin.empty()) features += ", origin " + opts.origin;
   spdlog::info("source: streaming slot '{}' from {} (publications: {}; pgoutput protocol {}{})",
                config_.slot,
                start_lsn ? format_lsn(start_lsn) : std::string("its confirmed position"),
-               config_.publication, proto,
-               streaming ? ", in-progress transactions streamed" : "");
-  pgoutput::Decoder decoder(proto);
+               config_.publication, opts.proto_version, features);
+  pgoutput::Decoder decoder(opts.proto_version);
   decoder_ = &decoder;
   next_feedback_ = std::chrono::steady_clock::now();
   bool busy = false;
   while (!stop_.requested()) {
     feedback_if_due(conn);
+    heartbeat_if_due();
     if (stop_lsn_ && stop_lsn_done()) {
       stop_reached_ = true;
       spdlog::info("source: everything committed up to --stop-lsn {} is applied; stopping",
@@ -189,7 +248,7 @@ void Source::session(uint64_t start_lsn) {
   drop_pending();  // not applied, not confirmed: the server sends them again next time
   // Stopping: let the batch in flight finish (keeping the server informed), report the
   // final applied position, then close the stream politely.
-  queue_.close();
+  journal_.close();
   while (!delivery_done_()) {
     feedback_if_due(conn);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -207,7 +266,7 @@ void Source::handle_copy_message(ReplicationConnection &conn, const uint8_t *dat
                                        " bytes)", true);
     received_lsn_ = std::max(received_lsn_, x->wal_start);
     const pgoutput::Message &msg = decoder_->decode(x->payload, x->payload_len, x->wal_start);
-    if (TransactionPtr txn = builder_.feed(msg, x->wal_start)) accept(conn, std::move(txn));
+    if (auto f = builder_.next(msg, x->wal_start)) accept(conn, std::move(*f));
   } else if (data[0] == 'k') {
     const auto k = parse_keepalive(data, len);
     if (!k) throw ReplicationError("malformed keepalive message", true);
@@ -223,42 +282,110 @@ bool Source::stop_lsn_done() {
   // Everything up to stop_lsn_ has arrived once a later commit or the server's WAL end
   // passed it.
   if (!past_stop_ && received_lsn_ < stop_lsn_) return false;
-  return pending_.empty() && applied_lsn_() >= last_accepted_;
+  return pending_.empty() && applied_lsn_() >= last_accepted_;  // applied by every sink
 }
 
-void Source::accept(ReplicationConnection &conn, TransactionPtr txn) {
-  if (stop_lsn_ && txn->abi.commit_lsn > stop_lsn_) {
-    // Beyond the bound: neither applied nor confirmed; the next run gets it again.
-    past_stop_ = true;
-    pool_.put(std::move(txn));
+void Source::accept(ReplicationConnection &conn, Finished f) {
+  const bool delivered = f.kind == FinishKind::kCommit || f.kind == FinishKind::kCommitPrepared;
+  const uint64_t bound = delivered ? f.txn->abi.commit_lsn : f.end_lsn();
+  if (f.end_lsn() <= last_seen_ || (stop_lsn_ && bound > stop_lsn_)) {
+    // Sent again after a reconnect (already in the journal), or beyond --stop-lsn (neither
+    // applied nor confirmed: the next run gets it again).
+    if (stop_lsn_ && bound > stop_lsn_) past_stop_ = true;
+    if (f.file) journal_.discard(std::move(f.file));
+    pool_.put(std::move(f.txn));
     return;
   }
-  if (txn->end_lsn() <= last_accepted_) {
-    // Sent again after a reconnect; already queued or applied.
-    pool_.put(std::move(txn));
-    return;
+  last_seen_ = f.end_lsn();
+  if (delivered) last_accepted_ = f.end_lsn();
+  pending_bytes_ += f.txn->bytes();
+  pending_.push_back(std::move(f));
+  if (pending_.size() >= kMaxPending || pending_bytes_ >= kMaxPendingBytes) flush_pending(conn);
+}
+
+void Source::spool(Finished &f) {
+  Transaction &t = *f.txn;
+  spool::TxnHeader h{t.abi.xid, t.abi.commit_lsn, t.abi.end_lsn, t.abi.commit_time_us, t.origin};
+  switch (f.kind) {
+    case FinishKind::kCommit:
+      if (!f.file) {
+        journal_.append_txn(t);
+        break;
+      }
+      if (!t.change_ptrs.empty())
+        journal_.write_chunk(*f.file, t, 0, t.change_ptrs.size(), nullptr);
+      journal_.append_txn_ref(std::move(f.file), h, std::move(f.aborted));
+      break;
+    case FinishKind::kPrepare:
+      if (!f.file) f.file = journal_.open_txn_file();
+      journal_.write_chunk(*f.file, t, 0, t.change_ptrs.size(), nullptr);
+      journal_.append_prepared(std::move(f.file), f.gid, h, std::move(f.aborted));
+      spdlog::debug("source: prepared transaction '{}' (xid {}) spooled at {}", f.gid, h.xid,
+                    format_lsn(h.end_lsn));
+      break;
+    case FinishKind::kCommitPrepared:
+      if (!journal_.commit_prepared(f.gid, h)) {
+        // Nothing of it was sent to us (e.g. it touched no published table): empty.
+        spdlog::debug("source: COMMIT PREPARED '{}' at {} without a spooled prepare; empty",
+                      f.gid, format_lsn(h.commit_lsn));
+        journal_.append_txn(t);
+      }
+      break;
+    case FinishKind::kRollbackPrepared:
+      journal_.rollback_prepared(f.gid);
+      break;
   }
-  last_accepted_ = txn->end_lsn();
-  pending_.push_back(std::move(txn));
-  if (pending_.size() >= kMaxPending) flush_pending(conn);
 }
 
 void Source::flush_pending(ReplicationConnection &conn) {
-  size_t done = 0;
-  // The queue may be full while sinks are slow: keep the server informed while we wait.
-  while (done < pending_.size()) {
-    done = queue_.push_all(pending_, done, std::chrono::milliseconds(100));
-    if (done == pending_.size()) break;
-    if (stop_.requested() || queue_.closed()) break;
-    feedback_if_due(conn);
+  if (!pending_.empty()) {
+    for (auto &f : pending_) {
+      spool(f);
+      pool_.put(std::move(f.txn));
+    }
+    pending_.clear();
+    pending_bytes_ = 0;
+    journal_.commit();
+    journal_.collect();
   }
-  for (size_t i = done; i < pending_.size(); ++i) pool_.put(std::move(pending_[i]));
-  pending_.clear();
+  // Back-pressure: the sinks are behind by more than spool.max_bytes; keep the server
+  // informed while they catch up.
+  while (journal_.over_limit() && !stop_.requested()) {
+    feedback_if_due(conn);
+    stop_.sleep_for(std::chrono::milliseconds(20));
+    journal_.collect();
+  }
 }
 
 void Source::drop_pending() {
-  for (auto &t : pending_) pool_.put(std::move(t));
+  for (auto &f : pending_) {
+    if (f.file) journal_.discard(std::move(f.file));
+    pool_.put(std::move(f.txn));
+  }
   pending_.clear();
+  pending_bytes_ = 0;
+}
+
+void Source::heartbeat_if_due() {
+  if (config_.heartbeat_interval_ms <= 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_heartbeat_) return;
+  next_heartbeat_ = now + std::chrono::milliseconds(config_.heartbeat_interval_ms);
+  // An ordinary connection: a non-transactional logical decoding message writes WAL in this
+  // database, so the slot can advance even when only other databases are written.
+  PGconn *c = PQconnectdb(config_.conninfo.c_str());
+  std::string err;
+  if (PQstatus(c) != CONNECTION_OK) {
+    err = PQerrorMessage(c);
+  } else {
+    PGresult *r = PQexec(c, "SELECT pg_logical_emit_message(false, 'walrelay_heartbeat', '')");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) err = PQresultErrorMessage(r);
+    PQclear(r);
+  }
+  PQfinish(c);
+  if (!err.empty() && err != heartbeat_error_)
+    spdlog::warn("source: heartbeat (source.heartbeat_interval_ms) failed: {}", err);
+  heartbeat_error_ = err;
 }
 
 void Source::feedback_if_due(ReplicationConnection &conn) {
@@ -266,7 +393,7 @@ void Source::feedback_if_due(ReplicationConnection &conn) {
 }
 
 void Source::send_feedback(ReplicationConnection &conn, bool reply_requested) {
-  const uint64_t applied = applied_lsn_();
+  const uint64_t applied = flushable_lsn();
   uint64_t flush = applied;
   // Nothing pending anywhere (no transaction half-received, none waiting, every accepted
   // one applied by every sink): whatever the server has sent up to received_lsn_ held no

@@ -10,12 +10,12 @@
 
 #include "core/config/config.h"
 #include "core/pipeline/transaction_builder.h"
-#include "core/pipeline/transaction_queue.h"
+#include "core/replication/replication_connection.h"
+#include "core/spool/journal.h"
 #include "core/util/stop_signal.h"
 
 namespace walrelay::replication {
 
-class ReplicationConnection;
 }  // namespace walrelay::replication
 namespace walrelay::pgoutput {
 class Decoder;
@@ -25,6 +25,13 @@ namespace walrelay::replication {
 /// Splits "a, b,c" into {"a","b","c"}.
 std::vector<std::string> split_publications(const std::string &s);
 
+/// The pgoutput options to request from a server of `server_version` (PQserverVersion form)
+/// given the source config: proto_version defaults to the highest the server supports
+/// (PostgreSQL 14: 2, 15: 3, 16+: 4, older: 1); streaming is used when the protocol allows.
+/// Throws ReplicationError (not retryable) naming the config key for what the server or
+/// protocol cannot do (e.g. two_phase below protocol 3, origin before PostgreSQL 16).
+ReplicationConnection::PgoutputOptions negotiate(const SourceConfig &config, int server_version);
+
 /// Runs on the thread that calls run(). The flush LSN it reports to the server is always
 /// `applied_lsn()` (what every sink holds durably), never more.
 class Source {
@@ -32,9 +39,11 @@ class Source {
   /// `applied_lsn` gives what every sink holds durably; `delivery_done` tells whether the
   /// delivery worker has finished its batch in flight (polled at shutdown, before the final
   /// status update).
-  Source(const SourceConfig &config, TransactionQueue &queue, TransactionPool &pool,
-         std::function<uint64_t()> applied_lsn, std::function<bool()> delivery_done,
-         StopSignal &stop);
+  /// Finished transactions go to `journal`; with spool.ack `spooled` the flush LSN reported
+  /// is what the journal holds durably instead of `applied_lsn`.
+  Source(const SourceConfig &config, const SpoolConfig &spool, spool::Journal &journal,
+         TransactionPool &pool, std::function<uint64_t()> applied_lsn,
+         std::function<bool()> delivery_done, StopSignal &stop);
 
   /// Streams from `start_lsn` (0: the slot's confirmed position) until stop is requested.
   /// Reconnects with backoff after a connection loss once streaming has started; throws
@@ -56,19 +65,23 @@ class Source {
   /// With --stop-lsn: true once everything up to it has been received and applied.
   bool stop_lsn_done();
   void handle_copy_message(ReplicationConnection &conn, const uint8_t *data, size_t len);
-  /// Takes a finished transaction (dropping one re-sent after a reconnect); hands the
-  /// collected ones to the queue once enough are pending.
-  void accept(ReplicationConnection &conn, TransactionPtr txn);
-  /// Hands every pending transaction to the queue, waiting (and sending status updates)
-  /// while it is full. Called when the socket is drained: one wake-up per read burst.
+  /// Takes a finished unit (dropping one re-sent after a reconnect); writes the collected
+  /// ones to the journal once enough are pending.
+  void accept(ReplicationConnection &conn, Finished f);
+  /// Writes every pending unit to the journal and makes it durable (one fsync per read
+  /// burst), then waits (sending status updates) while the spool is over spool.max_bytes.
   void flush_pending(ReplicationConnection &conn);
+  void spool(Finished &f);
   void drop_pending();
+  void heartbeat_if_due();
+  uint64_t flushable_lsn();
   void send_feedback(ReplicationConnection &conn, bool reply_requested);
   void feedback_if_due(ReplicationConnection &conn);
 
   SourceConfig config_;
+  SpoolConfig spool_config_;
   std::vector<std::string> publications_;
-  TransactionQueue &queue_;
+  spool::Journal &journal_;
   TransactionPool &pool_;
   std::function<uint64_t()> applied_lsn_;
   std::function<bool()> delivery_done_;
@@ -76,8 +89,12 @@ class Source {
   TransactionBuilder builder_;
   pgoutput::Decoder *decoder_ = nullptr;  // the current session's
   uint64_t received_lsn_ = 0;     // highest WAL position seen from the server
-  uint64_t last_accepted_ = 0;    // end LSN of the last transaction accepted
-  std::vector<TransactionPtr> pending_;  // finished, not yet queued
+  uint64_t last_accepted_ = 0;    // end LSN of the last transaction for the sinks accepted
+  uint64_t last_seen_ = 0;        // end LSN of the last unit accepted (any kind)
+  std::vector<Finished> pending_; // finished, not yet in the journal
+  size_t pending_bytes_ = 0;
+  std::chrono::steady_clock::time_point next_heartbeat_{};
+  std::string heartbeat_error_;   // last heartbeat failure logged
   uint64_t confirmed_ = 0;        // flush LSN of the last status update sent
   uint64_t stop_lsn_ = 0;         // --stop-lsn, 0 = none
   bool past_stop_ = false;        // a transaction committing after stop_lsn_ was seen

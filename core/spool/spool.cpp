@@ -169,13 +169,7 @@ Position Writer::append(std::string_view payload) {
   if (payload.size() > kMaxRecordBytes)
     throw SpoolError("spool: record of " + std::to_string(payload.size()) +
                      " bytes exceeds the limit of " + std::to_string(kMaxRecordBytes));
-  if (size_ > kFileHeaderSize && size_ + kRecordHeaderSize + payload.size() > opt_.segment_bytes) {
-    sync();  // a sealed segment is complete on disk before the next one starts
-    if (std::fclose(file_) != 0)
-      throw SpoolError("spool: closing segment failed: " + errno_text());
-    file_ = nullptr;
-    open_segment(seq_ + 1, true);
-  }
+  if (needs_roll(payload.size())) roll();
   const auto *raw = reinterpret_cast<const unsigned char *>(payload.data());
   const unsigned char *stored = raw;
   size_t stored_len = payload.size();
@@ -200,6 +194,17 @@ Position Writer::append(std::string_view payload) {
   write_all(stored, stored_len);
   if (opt_.fsync == FsyncPolicy::kAlways) sync();
   return at;
+}
+
+bool Writer::needs_roll(size_t payload_len) const {
+  return size_ > kFileHeaderSize && size_ + kRecordHeaderSize + payload_len > opt_.segment_bytes;
+}
+
+void Writer::roll() {
+  sync();  // a sealed segment is complete on disk before the next one starts
+  if (std::fclose(file_) != 0) throw SpoolError("spool: closing segment failed: " + errno_text());
+  file_ = nullptr;
+  open_segment(seq_ + 1, true);
 }
 
 void Writer::sync() {

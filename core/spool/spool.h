@@ -63,6 +63,10 @@ class Writer {
   Position append(std::string_view payload);
   /// Flushes buffered bytes and, with FsyncPolicy kOnSync/kAlways, fsyncs the segment.
   void sync();
+  /// True when appending a payload of `payload_len` bytes would start a new segment.
+  bool needs_roll(size_t payload_len) const;
+  /// Seals the current segment (synced) and starts the next one now.
+  void roll();
   /// Position the next record will get.
   Position end() const { return {seq_, size_}; }
   /// Deletes every segment whose records all lie before `keep_from` (they were consumed).

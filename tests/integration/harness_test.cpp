@@ -401,7 +401,7 @@ TEST(RelayConfigTest, RendersYamlWithQuoting) {
   c.publication = "p1";
   c.create_slot = true;
   c.status_interval_ms = 500;
-  c.pipeline = {{"queue_max_txns", "2"}};
+  c.pipeline = {{"batch_max_txns", "2"}};
   c.sinks.push_back({"replica", "sqlite", {{"path", "/tmp/a \"b\"\\c.db"}, {"n", "7"}}});
   c.sinks.push_back({"slow", "/x/slow_sink.so", {{"env", "${HOME}"}}});
   std::string y = RenderRelayConfig(c);
@@ -410,7 +410,7 @@ TEST(RelayConfigTest, RendersYamlWithQuoting) {
       << y;
   EXPECT_NE(y.find("  create_slot: true\n"), std::string::npos) << y;
   EXPECT_NE(y.find("  status_interval_ms: 500\n"), std::string::npos) << y;
-  EXPECT_NE(y.find("pipeline:\n  queue_max_txns: 2\n"), std::string::npos) << y;
+  EXPECT_NE(y.find("pipeline:\n  batch_max_txns: 2\n"), std::string::npos) << y;
   EXPECT_NE(y.find("  - name: \"replica\"\n    plugin: \"sqlite\"\n    options:\n"
                    "      path: \"/tmp/a \\\"b\\\"\\\\c.db\"\n      n: 7\n"),
             std::string::npos)

@@ -30,7 +30,7 @@ TEST_F(SlowSink, ConnectionSurvivesAndNothingUnappliedIsConfirmed) {
   cfg.slot = "walrelay";
   cfg.publication = "walrelay_pub";
   cfg.status_interval_ms = 500;
-  cfg.pipeline = {{"queue_max_txns", "2"}};
+  cfg.pipeline = {{"batch_max_txns", "2"}};
   cfg.sinks.push_back(
       {"slow", FixturePlugin("slow_sink"), {{"path", applied_path}, {"stall_ms", "7000"}}});
   MakeRelay(cfg);

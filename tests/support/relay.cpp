@@ -70,9 +70,14 @@ std::string RenderRelayConfig(const RelayConfig &c) {
   y << "  publication: " << Yaml(c.publication) << "\n";
   y << "  create_slot: " << (c.create_slot ? "true" : "false") << "\n";
   y << "  status_interval_ms: " << c.status_interval_ms << "\n";
+  for (auto &[k, v] : c.source) y << "  " << k << ": " << Yaml(v) << "\n";
   if (!c.pipeline.empty()) {
     y << "pipeline:\n";
     for (auto &[k, v] : c.pipeline) y << "  " << k << ": " << Yaml(v) << "\n";
+  }
+  if (!c.spool.empty()) {
+    y << "spool:\n";
+    for (auto &[k, v] : c.spool) y << "  " << k << ": " << Yaml(v) << "\n";
   }
   y << "sinks:\n";
   for (auto &s : c.sinks) {

@@ -40,7 +40,9 @@ struct RelayConfig {
   std::string publication = "walrelay_pub";
   bool create_slot = false;
   int status_interval_ms = 1000;
-  KeyValues pipeline;  ///< e.g. {{"queue_max_txns", "2"}}; section omitted when empty
+  KeyValues source;    ///< further source: keys, e.g. {{"two_phase", "true"}}
+  KeyValues pipeline;  ///< e.g. {{"batch_max_txns", "2"}}; section omitted when empty
+  KeyValues spool;     ///< e.g. {{"spill_bytes", "65536"}}; section omitted when empty
   std::vector<SinkSpec> sinks;
 };
 

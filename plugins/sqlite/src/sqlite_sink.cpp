@@ -83,7 +83,23 @@ wr_lsn SqliteSink::load_position() { return checkpoint_.load(); }
 
 void SqliteSink::apply(const wr_batch &batch_in) {
   const wr_batch &batch = sdk::checked(&batch_in, "wr_batch");
-  db_.exec("BEGIN IMMEDIATE", "starting the batch transaction");
+  // A transaction too big for one call comes in pieces (WR_CAP_PARTIAL_TXN): the SQLite
+  // transaction stays open from the first piece to the last, which alone stores the
+  // checkpoint and commits.
+  const uint32_t flags = WR_HAS_FIELD(&batch, wr_batch, flags) ? batch.flags : 0u;
+  const bool continued = (flags & WR_BATCH_TXN_CONTINUED) != 0;
+  const bool continues = (flags & WR_BATCH_TXN_CONTINUES) != 0;
+  if (continued) {
+    if (!db_.in_transaction() || open_piece_end_ != batch.end_lsn) {
+      rollback();
+      throw sdk::fatal("a piece continuing the transaction ending at LSN " +
+                       sdk::format_lsn(batch.end_lsn) + " arrived, but no such transaction is open");
+    }
+  } else {
+    if (db_.in_transaction()) rollback();  // a piece sequence the host abandoned
+    db_.exec("BEGIN IMMEDIATE", "starting the batch transaction");
+  }
+  open_piece_end_ = WR_LSN_INVALID;
   try {
     const wr_lsn stored = checkpoint_.load();
     std::optional<int64_t> commit_time;
@@ -103,6 +119,10 @@ void SqliteSink::apply(const wr_batch &batch_in) {
       log(WR_LOG_WARN, "skipped " + std::to_string(skipped) +
                            " transaction(s) already applied (stored position " +
                            sdk::format_lsn(stored) + ")");
+    }
+    if (continues) {
+      open_piece_end_ = batch.end_lsn;  // more of this transaction follows
+      return;
     }
     if (batch.end_lsn > stored) checkpoint_.store(batch.end_lsn, commit_time, now_us());
     const int rc = sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr);

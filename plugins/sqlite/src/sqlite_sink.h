@@ -60,6 +60,8 @@ class SqliteSink {
   Db db_;                     // declared before everything holding statements: closed last
   Checkpoint checkpoint_;
   std::unordered_map<uint32_t, std::unique_ptr<RelationState>> relations_;
+  /// end_lsn of the transaction left open by a piece flagged WR_BATCH_TXN_CONTINUES.
+  wr_lsn open_piece_end_ = WR_LSN_INVALID;
   // Scratch reused across rows (no per-row allocation once grown).
   std::vector<uint64_t> mask_;
   std::vector<std::vector<unsigned char>> blob_scratch_;

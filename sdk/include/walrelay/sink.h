@@ -258,6 +258,16 @@ typedef struct wr_value {
 #define WR_CHANGE_UPDATE 2u
 #define WR_CHANGE_DELETE 3u
 #define WR_CHANGE_TRUNCATE 4u
+/** A logical decoding message (pg_logical_emit_message; pgoutput Message 'M'). Only
+ *  passed to sinks that declare WR_CAP_MESSAGES. relation is NULL; the message fields
+ *  appended to wr_change are set. A transactional message is a change of its transaction
+ *  in source order; a non-transactional one travels alone in a transaction of its own
+ *  whose commit_lsn is the message's LSN and end_lsn that LSN + 1 (so it is delivered
+ *  exactly once like any transaction). */
+#define WR_CHANGE_MESSAGE 5u
+
+/** wr_change.message_flags: the message was emitted with transactional = true. */
+#define WR_MESSAGE_TRANSACTIONAL 1u
 
 /** What `old_values` holds for UPDATE/DELETE (pgoutput 'K' / 'O' submessage). */
 #define WR_OLD_NONE 0u /**< no old tuple: the key did not change; use new_values' key */
@@ -293,6 +303,16 @@ typedef struct wr_change {
   uint32_t n_truncate_relations;
   uint32_t reserved0;
   const wr_relation *const *truncate_relations;
+  /* ---- appended in ABI 1.1 (read only when WR_HAS_FIELD(change, wr_change, ...)) ---- */
+  /** WR_CHANGE_MESSAGE: the message prefix, NUL-terminated UTF-8; else NULL. */
+  const char *message_prefix;
+  /** WR_CHANGE_MESSAGE: the message content (arbitrary bytes, not NUL-terminated); else
+   *  NULL. */
+  const char *message_content;
+  /** WR_CHANGE_MESSAGE: bytes at message_content. */
+  uint32_t message_len;
+  /** WR_CHANGE_MESSAGE: WR_MESSAGE_* bits. */
+  uint32_t message_flags;
 } wr_change;
 
 /** One committed source transaction, whole. Owned by the host; valid during apply(). */
@@ -316,8 +336,26 @@ typedef struct wr_txn {
   const wr_change *const *changes;
 } wr_txn;
 
+/** wr_batch.flags: the batch's last transaction is not complete; more of its changes come
+ *  in the next apply() call(s). The sink keeps its destination transaction open, makes
+ *  nothing of that transaction durable and does not move its position. Only sent to sinks
+ *  that declare WR_CAP_PARTIAL_TXN; such a batch holds exactly one transaction. */
+#define WR_BATCH_TXN_CONTINUES 1u
+/** wr_batch.flags: the batch's first transaction continues the one the previous apply()
+ *  left open (same xid, commit_lsn, end_lsn; its changes follow on from the previous
+ *  piece's). Such a batch holds exactly one transaction. */
+#define WR_BATCH_TXN_CONTINUED 2u
+
 /** A batch: one or more whole transactions in commit order. The sink applies it
- *  atomically where it can (capability WR_CAP_TRANSACTIONAL). */
+ *  atomically where it can (capability WR_CAP_TRANSACTIONAL).
+ *
+ *  Transactions larger than the host's delivery memory (pipeline.batch_max_bytes) reach
+ *  sinks with WR_CAP_PARTIAL_TXN in pieces: a first batch flagged WR_BATCH_TXN_CONTINUES,
+ *  middle ones flagged CONTINUES|CONTINUED, a last one flagged WR_BATCH_TXN_CONTINUED.
+ *  Every piece carries the transaction's wr_txn header (xid, commit_lsn, end_lsn, ...) with
+ *  only that piece's changes. When any piece's apply() fails, the sink discards the whole
+ *  open transaction; after WR_RETRY the host calls load_position() and starts the
+ *  transaction again from its first piece. */
 typedef struct wr_batch {
   uint32_t struct_size;
   uint32_t n_txns;
@@ -327,6 +365,10 @@ typedef struct wr_batch {
   wr_lsn end_lsn;
   /** Rows (changes) in all transactions, for metrics and sizing. */
   uint64_t n_changes;
+  /* ---- appended in ABI 1.1 (read only when WR_HAS_FIELD(batch, wr_batch, flags)) ---- */
+  /** WR_BATCH_* bits; 0 for a batch of whole transactions. */
+  uint32_t flags;
+  uint32_t reserved1;
 } wr_batch;
 
 /* ------------------------------------------------------------------------------------ */
@@ -343,6 +385,13 @@ typedef struct wr_batch {
 #define WR_CAP_SCHEMA_CHANGE (1ull << 2)
 /** The sink accepts WR_VALUE_BINARY values. */
 #define WR_CAP_BINARY_VALUES (1ull << 3)
+/** The sink accepts one transaction over several apply() calls (WR_BATCH_TXN_CONTINUES /
+ *  WR_BATCH_TXN_CONTINUED), so the host's memory stays bounded whatever the transaction's
+ *  size. Without it, the host holds each transaction whole in memory for apply(). */
+#define WR_CAP_PARTIAL_TXN (1ull << 4)
+/** The sink wants logical decoding messages (WR_CHANGE_MESSAGE changes). Without it the
+ *  host leaves them out. */
+#define WR_CAP_MESSAGES (1ull << 5)
 
 /** The function table of a sink plugin. Static storage in the plugin. Required slots:
  *  create, destroy, load_position, apply. */

@@ -40,6 +40,54 @@ TEST_F(sqlite_sink, BatchFailingOnItsThirdChangeLeavesNothingVisible) {
   EXPECT_EQ(position(), 0x2000u);
 }
 
+// A transaction in three pieces (WR_CAP_PARTIAL_TXN): invisible and not checkpointed until
+// the last piece; a failing piece discards the whole transaction; starting over applies it
+// exactly once.
+TEST_F(sqlite_sink, TransactionInPiecesIsAtomicAndRestartsCleanly) {
+  ASSERT_EQ(open(), WR_OK) << g_last_error;
+  auto piece = [&](BatchBuilder &b, std::vector<int> ids, uint32_t flags) {
+    auto &t = b.txn(0x5000, 900);
+    for (int id : ids) t.insert(kAccounts, {T(std::to_string(id)), T("p")});
+    wr_batch w = b.build();
+    w.flags = flags;
+    return apply(w);
+  };
+  BatchBuilder p1, p2, p3;
+  ASSERT_EQ(piece(p1, {1, 2}, WR_BATCH_TXN_CONTINUES), WR_OK) << g_last_error;
+  EXPECT_EQ(position(), WR_LSN_INVALID);  // nothing durable yet
+  EXPECT_EQ(query(path_, "SELECT count(*) FROM sqlite_master WHERE name = 'accounts'"),
+            (Rows{{"0"}}));  // another reader sees nothing
+  ASSERT_EQ(piece(p2, {3, 4}, WR_BATCH_TXN_CONTINUES | WR_BATCH_TXN_CONTINUED), WR_OK)
+      << g_last_error;
+  ASSERT_EQ(piece(p3, {5}, WR_BATCH_TXN_CONTINUED), WR_OK) << g_last_error;
+  EXPECT_EQ(position(), 0x5000u);
+  EXPECT_EQ(q("SELECT count(*) FROM accounts"), (Rows{{"5"}}));
+  EXPECT_EQ(q("SELECT end_lsn FROM walrelay_checkpoint"), (Rows{{std::to_string(0x5000)}}));
+
+  // The next transaction fails in its second piece: nothing of it stays.
+  auto piece2 = [&](BatchBuilder &b, std::vector<int> ids, uint32_t flags) {
+    auto &t = b.txn(0x6000, 901);
+    for (int id : ids) t.insert(kAccounts, {T(std::to_string(id)), T("q")});
+    wr_batch w = b.build();
+    w.flags = flags;
+    return apply(w);
+  };
+  BatchBuilder q1, q2, r1, r2;
+  ASSERT_EQ(piece2(q1, {6, 7}, WR_BATCH_TXN_CONTINUES), WR_OK) << g_last_error;
+  EXPECT_EQ(piece2(q2, {1}, WR_BATCH_TXN_CONTINUED), WR_FATAL);  // duplicate key
+  EXPECT_EQ(q("SELECT count(*) FROM accounts"), (Rows{{"5"}}));
+  EXPECT_EQ(position(), 0x5000u);
+  // A continuation with nothing open is refused.
+  BatchBuilder stray;
+  EXPECT_EQ(piece2(stray, {8}, WR_BATCH_TXN_CONTINUED), WR_FATAL);
+  EXPECT_NE(g_last_error.find("no such transaction is open"), std::string::npos) << g_last_error;
+  // Started over from the first piece: applied once.
+  ASSERT_EQ(piece2(r1, {6, 7}, WR_BATCH_TXN_CONTINUES), WR_OK) << g_last_error;
+  ASSERT_EQ(piece2(r2, {8}, WR_BATCH_TXN_CONTINUED), WR_OK) << g_last_error;
+  EXPECT_EQ(q("SELECT count(*) FROM accounts"), (Rows{{"8"}}));
+  EXPECT_EQ(position(), 0x6000u);
+}
+
 TEST_F(sqlite_sink, FailedBatchAlsoRollsBackTablesItCreated) {
   ASSERT_EQ(open(), WR_OK) << g_last_error;
   BatchBuilder bad;

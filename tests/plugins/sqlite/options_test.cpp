@@ -12,7 +12,8 @@ TEST(sqlite_plugin, DescribesItselfAndItsOptions) {
   EXPECT_EQ(p->struct_size, sizeof(wr_plugin));
   EXPECT_EQ(p->abi_version, WR_SINK_ABI_VERSION);
   EXPECT_STREQ(p->name, "sqlite");
-  EXPECT_EQ(p->capabilities, WR_CAP_TRANSACTIONAL | WR_CAP_TRUNCATE | WR_CAP_SCHEMA_CHANGE);
+  EXPECT_EQ(p->capabilities, WR_CAP_TRANSACTIONAL | WR_CAP_TRUNCATE | WR_CAP_SCHEMA_CHANGE |
+                                 WR_CAP_PARTIAL_TXN);
   std::set<std::string> keys;
   for (uint32_t i = 0; i < p->n_options; ++i) {
     keys.insert(p->options[i].key);

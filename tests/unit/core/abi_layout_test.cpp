@@ -28,14 +28,20 @@ static_assert(offsetof(wr_change, lsn) == 8 && offsetof(wr_change, relation) == 
               offsetof(wr_change, new_values) == 48 &&
               offsetof(wr_change, n_truncate_relations) == 56 &&
               offsetof(wr_change, truncate_relations) == 64);
-static_assert(sizeof(wr_change) == 72);
+// Appended in ABI 1.1 (logical decoding messages): the v1 prefix above is unchanged.
+static_assert(offsetof(wr_change, message_prefix) == 72 &&
+              offsetof(wr_change, message_content) == 80 &&
+              offsetof(wr_change, message_len) == 88 && offsetof(wr_change, message_flags) == 92);
+static_assert(sizeof(wr_change) == 96);
 static_assert(offsetof(wr_txn, commit_lsn) == 8 && offsetof(wr_txn, end_lsn) == 16 &&
               offsetof(wr_txn, commit_time_us) == 24 && offsetof(wr_txn, origin) == 32 &&
               offsetof(wr_txn, n_changes) == 40 && offsetof(wr_txn, changes) == 48);
 static_assert(sizeof(wr_txn) == 56);
 static_assert(offsetof(wr_batch, n_txns) == 4 && offsetof(wr_batch, txns) == 8 &&
               offsetof(wr_batch, end_lsn) == 16 && offsetof(wr_batch, n_changes) == 24);
-static_assert(sizeof(wr_batch) == 32);
+// Appended in ABI 1.1 (transactions in pieces).
+static_assert(offsetof(wr_batch, flags) == 32);
+static_assert(sizeof(wr_batch) == 40);
 static_assert(offsetof(wr_sink_vtable, create) == 8 && offsetof(wr_sink_vtable, destroy) == 16 &&
               offsetof(wr_sink_vtable, load_position) == 24 &&
               offsetof(wr_sink_vtable, apply) == 32);

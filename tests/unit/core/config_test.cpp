@@ -17,7 +17,12 @@ source:
   create_slot: false
   status_interval_ms: 500
 pipeline:
-  queue_max_txns: 7
+  batch_max_txns: 7
+spool:
+  dir: /var/spool/w
+  fsync: never
+  ack: spooled
+  max_bytes: 2097152
 sinks:
   - name: a
     plugin: sqlite
@@ -47,12 +52,16 @@ TEST(Config, ParsesEveryKeyAndFlattensOptions) {
   EXPECT_EQ(c.source.publication, "p1, p2");
   EXPECT_FALSE(c.source.create_slot);
   EXPECT_EQ(c.source.status_interval_ms, 500);
-  EXPECT_EQ(c.pipeline.queue_max_txns, 7u);
+  EXPECT_EQ(c.pipeline.batch_max_txns, 7u);
+  EXPECT_EQ(c.spool.dir, "/var/spool/w");
+  EXPECT_EQ(c.spool.fsync, SpoolFsync::kNever);
+  EXPECT_EQ(c.spool.ack, AckMode::kSpooled);
+  EXPECT_EQ(c.spool.max_bytes, 2097152u);
   ASSERT_EQ(c.sinks.size(), 1u);
   const auto &o = c.sinks[0].options;
   ASSERT_EQ(o.size(), 4u);
   EXPECT_EQ(o[0].key, "path");
-  EXPECT_EQ(o[0].where, "w.yaml:15:13");
+  EXPECT_EQ(o[0].where, "w.yaml:20:13");
   EXPECT_EQ(o[1].key, "tls.ca");
   EXPECT_EQ(o[2].key, "hosts.0");
   EXPECT_EQ(o[3].value, "h2");
@@ -96,6 +105,36 @@ TEST(Config, MissingRequiredAndDuplicateSinks) {
   EXPECT_NE(error_of("source: {conninfo: x, slot: s, publication: p}\n"
                      "sinks: [{name: a, plugin: b}, {name: a, plugin: c}]\n")
                 .find("duplicate sink name 'a'"),
+            std::string::npos);
+}
+
+TEST(Config, ProtocolOptionsAndRefusedCombinations) {
+  const Config c = parse_config(
+      "source: {conninfo: x, slot: s, publication: p, proto_version: 4, streaming: parallel,"
+      " two_phase: true, messages: true, binary: true, origin: none}\n"
+      "sinks: [{name: a, plugin: b}]\n",
+      "w.yaml");
+  EXPECT_EQ(c.source.proto_version, 4);
+  EXPECT_EQ(c.source.streaming, StreamingMode::kParallel);
+  EXPECT_TRUE(c.source.two_phase && c.source.messages && c.source.binary);
+  EXPECT_EQ(c.source.origin, "none");
+  EXPECT_EQ(c.spool.dir, "./walrelay-spool-s");  // default: next to the config file
+  auto err = [](const std::string &src) {
+    return error_of("source: {conninfo: x, slot: s, publication: p, " + src +
+                    "}\nsinks: [{name: a, plugin: b}]\n");
+  };
+  EXPECT_NE(err("proto_version: 3, streaming: parallel").find("needs source.proto_version 4"),
+            std::string::npos);
+  EXPECT_NE(err("proto_version: 2, two_phase: true").find("'source.two_phase: true' needs"),
+            std::string::npos);
+  EXPECT_NE(err("proto_version: 1, streaming: true").find("streaming: true' needs"),
+            std::string::npos);
+  EXPECT_NE(err("proto_version: 5").find("between 1 and 4"), std::string::npos);
+  EXPECT_NE(err("streaming: sometimes").find("true, false or parallel"), std::string::npos);
+  EXPECT_NE(err("origin: mine").find("must be any or none"), std::string::npos);
+  EXPECT_NE(error_of("source: {conninfo: x, slot: s, publication: p}\nspool: {fsync: maybe}\n"
+                     "sinks: [{name: a, plugin: b}]\n")
+                .find("'spool.fsync' must be always, batch or never"),
             std::string::npos);
 }
 

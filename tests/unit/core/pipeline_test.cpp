@@ -1,50 +1,15 @@
-// Transaction assembly from decoded messages, relation generations, and the bounded queue.
+// Transaction assembly from decoded messages and relation generations.
 #include <gtest/gtest.h>
 
 #include <thread>
 
 #include "core/pipeline/transaction_builder.h"
-#include "core/pipeline/transaction_queue.h"
+#include "tests/unit/core/message_builders.h"
 
 namespace walrelay {
 namespace {
 
-using pgoutput::Message;
-using pgoutput::MessageType;
-
-Message relation(uint32_t id, std::vector<std::string_view> cols) {
-  Message m;
-  m.type = MessageType::Relation;
-  m.relation.relation_id = id;
-  m.relation.schema = "public";
-  m.relation.name = "t";
-  m.relation.replica_identity = 'd';
-  for (size_t i = 0; i < cols.size(); ++i)
-    m.relation.columns.push_back({static_cast<uint8_t>(i == 0 ? 1 : 0), cols[i], 23, -1});
-  return m;
-}
-
-Message begin(uint32_t xid, uint64_t final_lsn) {
-  Message m;
-  m.type = MessageType::Begin;
-  m.begin = {final_lsn, 0, xid};
-  return m;
-}
-
-Message commit(uint64_t commit_lsn, uint64_t end_lsn) {
-  Message m;
-  m.type = MessageType::Commit;
-  m.commit = {0, commit_lsn, end_lsn, 1000000};
-  return m;
-}
-
-Message insert(uint32_t rel, std::vector<pgoutput::ColumnValue> vals) {
-  Message m;
-  m.type = MessageType::Insert;
-  m.insert.relation_id = rel;
-  m.insert.new_tuple.columns = std::move(vals);
-  return m;
-}
+using namespace testmsg;
 
 TEST(TransactionBuilder, AssemblesAndCopiesValues) {
   TransactionPool pool;
@@ -133,83 +98,6 @@ TEST(TransactionBuilder, TruncateListsRelationsAndOptions) {
   EXPECT_EQ(c->n_truncate_relations, 2u);
   EXPECT_EQ(c->truncate_relations[1]->relation_id, 8u);
   EXPECT_EQ(c->truncate_options, WR_TRUNCATE_CASCADE | WR_TRUNCATE_RESTART_IDENTITY);
-}
-
-TransactionPtr txn_of(TransactionPool &pool, uint64_t end, size_t payload) {
-  TransactionPtr t = pool.get();
-  t->abi.end_lsn = end;
-  t->arena.allocate(payload);
-  return t;
-}
-
-TEST(TransactionQueue, BoundsByCountAndBytesButAdmitsOneHugeTransaction) {
-  TransactionPool pool;
-  TransactionQueue q(pool, 1, 2, 1 << 20);
-  auto a = txn_of(pool, 1, 10), b = txn_of(pool, 2, 10), c = txn_of(pool, 3, 10);
-  EXPECT_TRUE(q.push(a, std::chrono::milliseconds(0)));
-  EXPECT_TRUE(q.push(b, std::chrono::milliseconds(0)));
-  EXPECT_FALSE(q.push(c, std::chrono::milliseconds(10)));  // count bound
-  ASSERT_NE(c, nullptr);                                   // not consumed on failure
-  std::vector<SharedTransaction> out;
-  EXPECT_TRUE(q.pop_batch(0, out, 10, 1 << 30, std::chrono::milliseconds(0)));
-  ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0]->end_lsn(), 1u);
-  auto huge = txn_of(pool, 4, 4 << 20);  // larger than the byte bound, queue empty: admitted
-  EXPECT_TRUE(q.push(huge, std::chrono::milliseconds(0)));
-  EXPECT_FALSE(q.push(c, std::chrono::milliseconds(10)));  // byte bound now
-}
-
-TEST(TransactionQueue, PopWaitsForProducerAndDrainsAfterClose) {
-  TransactionPool pool;
-  TransactionQueue q(pool, 1, 100, 1 << 20);
-  std::thread producer([&] {
-    for (uint64_t i = 1; i <= 50; ++i) {
-      auto t = txn_of(pool, i, 8);
-      while (!q.push(t, std::chrono::milliseconds(100))) {
-      }
-    }
-    q.close();
-  });
-  std::vector<SharedTransaction> all, batch;
-  while (q.pop_batch(0, batch, 7, 1 << 30, std::chrono::milliseconds(200))) {
-    EXPECT_LE(batch.size(), 7u);
-    for (auto &t : batch) all.push_back(std::move(t));
-    batch.clear();
-  }
-  producer.join();
-  ASSERT_EQ(all.size(), 50u);
-  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i]->end_lsn(), i + 1);
-}
-
-TEST(TransactionQueue, EveryConsumerSeesEveryTransactionAndTheSlowestBoundsTheProducer) {
-  TransactionPool pool;
-  TransactionQueue q(pool, 2, 3, 1 << 20);
-  std::vector<TransactionPtr> ts;
-  for (uint64_t i = 1; i <= 5; ++i) ts.push_back(txn_of(pool, i, 8));
-  EXPECT_EQ(q.push_all(ts, 0, std::chrono::milliseconds(0)), 3u);  // bound: 3 untaken
-  std::vector<SharedTransaction> fast, slow;
-  ASSERT_TRUE(q.pop_batch(0, fast, 100, 1 << 30, std::chrono::milliseconds(0)));
-  EXPECT_EQ(fast.size(), 3u);
-  // Consumer 1 has taken nothing: still no room.
-  EXPECT_EQ(q.push_all(ts, 3, std::chrono::milliseconds(10)), 3u);
-  ASSERT_TRUE(q.pop_batch(1, slow, 2, 1 << 30, std::chrono::milliseconds(0)));
-  EXPECT_EQ(slow.size(), 2u);
-  EXPECT_EQ(q.push_all(ts, 3, std::chrono::milliseconds(0)), 5u);  // room for two more
-  fast.clear();
-  ASSERT_TRUE(q.pop_batch(0, fast, 100, 1 << 30, std::chrono::milliseconds(0)));
-  ASSERT_EQ(fast.size(), 2u);
-  EXPECT_EQ(fast[1]->end_lsn(), 5u);
-  slow.clear();
-  ASSERT_TRUE(q.pop_batch(1, slow, 100, 1 << 30, std::chrono::milliseconds(0)));
-  ASSERT_EQ(slow.size(), 3u);
-  EXPECT_EQ(slow[0]->end_lsn(), 3u);
-  EXPECT_EQ(q.size(), 0u);  // everything taken by both: trimmed
-  // Shared transactions go back to the pool when the last holder lets go.
-  fast.clear();
-  slow.clear();
-  q.close();
-  std::vector<SharedTransaction> none;
-  EXPECT_FALSE(q.pop_batch(0, none, 10, 1 << 30, std::chrono::milliseconds(0)));
 }
 
 }  // namespace

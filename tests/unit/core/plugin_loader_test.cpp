@@ -29,7 +29,8 @@ TEST(PluginLoader, LoadsCSinkAndCallsItThroughTheVtable) {
   EXPECT_STREQ(p->info->name, "good");
   EXPECT_STREQ(p->info->version, "1.2.3");
   EXPECT_EQ(p->info->abi_version, 1u);
-  EXPECT_EQ(p->info->capabilities, WR_CAP_TRANSACTIONAL | WR_CAP_TRUNCATE);
+  EXPECT_EQ(p->info->capabilities,
+            WR_CAP_TRANSACTIONAL | WR_CAP_TRUNCATE | WR_CAP_PARTIAL_TXN | WR_CAP_MESSAGES);
 
   SinkConfig sc{"mem", "good", {}, "test"};
   SinkHandle sink(*p, sc);

@@ -1,0 +1,402 @@
+// Journal: committed transactions in the spool; recovery, retention, back-pressure.
+#include "core/spool/journal.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "core/spool/record_format.h"
+#include "core/util/lsn.h"
+
+namespace walrelay::spool {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char *kMainPrefix = "journal";
+
+std::string serial_prefix(uint64_t serial) {
+  char p[24];
+  std::snprintf(p, sizeof p, "t%016llx", static_cast<unsigned long long>(serial));
+  return p;
+}
+
+// Serial of a transaction file name "t<16 hex>-<16 hex>.seg", or 0.
+uint64_t serial_of(const std::string &name) {
+  if (name.size() != 1 + 16 + 1 + 16 + 4 || name[0] != 't' || name[17] != '-' ||
+      name.compare(name.size() - 4, 4, ".seg") != 0)
+    return 0;
+  try {
+    return std::stoull(name.substr(1, 16), nullptr, 16);
+  } catch (const std::exception &) {
+    return 0;
+  }
+}
+
+}  // namespace
+
+TxnFile::TxnFile(const Options &options, uint64_t serial) : serial_(serial), writer_(options) {}
+
+Journal::Journal(JournalOptions options, size_t consumers) : opt_(std::move(options)) {
+  main_opt_.dir = opt_.dir;
+  main_opt_.prefix = kMainPrefix;
+  main_opt_.segment_bytes = opt_.segment_bytes;
+  main_opt_.compress = opt_.compress;
+  main_opt_.fsync = opt_.fsync;
+  txn_opt_ = main_opt_;
+  txn_opt_.dir = opt_.dir + "/txn";
+  std::error_code ec;
+  fs::create_directories(txn_opt_.dir, ec);
+  if (ec) throw SpoolError("spool: cannot create directory " + txn_opt_.dir + ": " + ec.message());
+  const std::string lock_path = opt_.dir + "/LOCK";
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0)
+    throw SpoolError("spool: cannot open " + lock_path + ": " + std::strerror(errno));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    throw SpoolError("spool: directory " + opt_.dir +
+                     " is in use by another walrelay process (" + lock_path +
+                     " is locked); give each walrelay its own spool.dir");
+  }
+  writer_ = std::make_unique<Writer>(main_opt_);
+  if (writer_->recovered_tail_bytes() > 0)
+    spdlog::warn("spool: cut a torn record of {} bytes off the end of {} (left by a crash)",
+                 writer_->recovered_tail_bytes(),
+                 segment_path(main_opt_.dir, main_opt_.prefix, writer_->end().segment));
+  recover();
+  consumed_.assign(std::max<size_t>(consumers, 1), first_position());
+  visible_ = writer_->end();
+  relations_segment_ = writer_->end().segment;
+}
+
+Journal::~Journal() {
+  writer_.reset();
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+void Journal::recover() {
+  const auto segs = list_segments(main_opt_);
+  for (size_t i = 0; i < segs.size(); ++i)
+    if (i + 1 < segs.size())
+      segment_bytes_[segs[i]] = fs::file_size(segment_path(main_opt_.dir, main_opt_.prefix, segs[i]));
+  Reader reader(main_opt_, Position{});
+  std::string rec;
+  uint64_t txns = 0;
+  for (;;) {
+    const Position at = reader.position();
+    if (!reader.next(rec)) break;
+    const RecordType type = record_type(rec);
+    try {
+      switch (type) {
+        case RecordType::kTxn:
+          last_lsn_ = std::max(last_lsn_, decode_txn_header(rec).end_lsn);
+          ++txns;
+          break;
+        case RecordType::kTxnRef: {
+          TxnRef ref = decode_txn_ref(rec);
+          last_lsn_ = std::max(last_lsn_, ref.header.end_lsn);
+          const uint64_t bytes = txn_file_bytes(ref.serial);
+          refs_.push_back({at, ref.serial, bytes});
+          ref_bytes_ += bytes;
+          ++txns;
+          break;
+        }
+        case RecordType::kPrepared: {
+          TxnRef ref = decode_txn_ref(rec);
+          const std::string gid = ref.gid;
+          prepared_[gid] = PreparedTxn{std::move(ref)};
+          break;
+        }
+        case RecordType::kFinished:
+          prepared_.erase(decode_finished(rec));
+          break;
+        default:
+          break;
+      }
+    } catch (const SpoolError &e) {
+      throw SpoolError(std::string(e.what()) + " in " +
+                       segment_path(main_opt_.dir, main_opt_.prefix, at.segment) +
+                       " at byte offset " + std::to_string(at.offset));
+    }
+  }
+  spooled_lsn_ = last_lsn_;
+  // Transaction files: keep the committed and the prepared ones, delete leftovers of
+  // transactions that were in progress when the last run ended.
+  std::set<uint64_t> keep;
+  for (const auto &r : refs_) keep.insert(r.serial);
+  for (const auto &[gid, p] : prepared_) keep.insert(p.ref.serial);
+  std::set<uint64_t> leftovers;
+  std::error_code ec;
+  for (const auto &e : fs::directory_iterator(txn_opt_.dir, ec)) {
+    const uint64_t s = serial_of(e.path().filename().string());
+    if (s == 0) continue;
+    next_serial_ = std::max(next_serial_, s + 1);
+    if (!keep.count(s)) leftovers.insert(s);
+  }
+  for (uint64_t s : keep) next_serial_ = std::max(next_serial_, s + 1);
+  for (uint64_t s : leftovers) delete_txn_files(s);
+  if (txns || !prepared_.empty() || !leftovers.empty())
+    spdlog::info("spool: {} holds {} transactions up to {}, {} prepared transactions; "
+                 "dropped {} unfinished transaction files",
+                 opt_.dir, txns, format_lsn(last_lsn_), prepared_.size(), leftovers.size());
+}
+
+Options Journal::txn_file_options(uint64_t serial) const {
+  Options o = txn_opt_;
+  o.prefix = serial_prefix(serial);
+  return o;
+}
+
+uint64_t Journal::txn_file_bytes(uint64_t serial) const {
+  const Options o = txn_file_options(serial);
+  uint64_t bytes = 0;
+  for (uint64_t s : list_segments(o)) {
+    std::error_code ec;
+    const auto n = fs::file_size(segment_path(o.dir, o.prefix, s), ec);
+    if (!ec) bytes += n;
+  }
+  return bytes;
+}
+
+void Journal::delete_txn_files(uint64_t serial) {
+  const Options o = txn_file_options(serial);
+  std::error_code ec;
+  for (uint64_t s : list_segments(o)) fs::remove(segment_path(o.dir, o.prefix, s), ec);
+}
+
+std::unique_ptr<TxnFile> Journal::open_txn_file() {
+  const uint64_t serial = next_serial_++;
+  delete_txn_files(serial);  // never continue a stranger's file
+  return std::make_unique<TxnFile>(txn_file_options(serial), serial);
+}
+
+void Journal::write_chunk(TxnFile &file, const Transaction &txn, size_t from, size_t to,
+                          const uint32_t *subxids) {
+  for (const auto &rel : txn.relations) {
+    const std::pair<uint32_t, uint32_t> key{rel->id(), rel->generation()};
+    if (file.relations_written_.count(key)) continue;
+    rel_buf_.clear();
+    encode_relation(*rel->abi(), rel_buf_);
+    file.writer_.append(rel_buf_);
+    file.relations_written_.insert(key);
+  }
+  buf_.clear();
+  encode_chunk(txn, from, to, subxids, buf_);
+  file.writer_.append(buf_);
+  file.n_changes_ += to - from;
+}
+
+void Journal::discard(std::unique_ptr<TxnFile> file) {
+  if (!file) return;
+  const uint64_t serial = file->serial();
+  file.reset();
+  delete_txn_files(serial);
+}
+
+void Journal::write_snapshot() {
+  for (const auto &[gid, p] : prepared_) {
+    rel_buf_.clear();
+    encode_txn_ref(p.ref, RecordType::kPrepared, rel_buf_);
+    writer_->append(rel_buf_);
+  }
+}
+
+void Journal::append_main(RecordType, const std::string &payload,
+                          const std::vector<std::shared_ptr<const RelationDesc>> *relations) {
+  // Relations a record needs go before it in the same segment, so a worker that starts at
+  // any retained segment knows them.
+  if (writer_->end().segment != relations_segment_) {
+    relations_in_segment_.clear();
+    relations_segment_ = writer_->end().segment;
+  }
+  size_t needed = payload.size() + kRecordHeaderSize;
+  if (relations)
+    for (const auto &rel : *relations)
+      if (!relations_in_segment_.count({rel->id(), rel->generation()}))
+        needed += 64 + 48 * rel->abi()->n_columns;  // estimate; only decides the roll
+  if (writer_->needs_roll(needed)) {
+    const uint64_t sealed = writer_->end().segment, size = writer_->end().offset;
+    writer_->roll();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      segment_bytes_[sealed] = size;
+    }
+    relations_in_segment_.clear();
+    relations_segment_ = writer_->end().segment;
+    write_snapshot();
+  }
+  if (relations)
+    for (const auto &rel : *relations) {
+      const std::pair<uint32_t, uint32_t> key{rel->id(), rel->generation()};
+      if (relations_in_segment_.count(key)) continue;
+      rel_buf_.clear();
+      encode_relation(*rel->abi(), rel_buf_);
+      writer_->append(rel_buf_);
+      relations_in_segment_.insert(key);
+    }
+  writer_->append(payload);
+}
+
+void Journal::append_txn(const Transaction &txn) {
+  buf_.clear();
+  encode_txn(txn, buf_);
+  append_main(RecordType::kTxn, buf_, &txn.relations);
+  last_lsn_ = std::max(last_lsn_, txn.abi.end_lsn);
+}
+
+void Journal::append_txn_ref(std::unique_ptr<TxnFile> file, const TxnHeader &header,
+                             std::vector<uint32_t> aborted) {
+  file->writer_.sync();
+  TxnRef ref;
+  ref.header = header;
+  ref.serial = file->serial();
+  ref.n_changes = file->n_changes();
+  ref.aborted = std::move(aborted);
+  buf_.clear();
+  encode_txn_ref(ref, RecordType::kTxnRef, buf_);
+  const uint64_t bytes = file->bytes();
+  file.reset();
+  append_main(RecordType::kTxnRef, buf_, nullptr);
+  const Position at{writer_->end().segment, writer_->end().offset - buf_.size() - kRecordHeaderSize};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    refs_.push_back({at, ref.serial, bytes});
+    ref_bytes_ += bytes;
+  }
+  last_lsn_ = std::max(last_lsn_, header.end_lsn);
+}
+
+void Journal::append_prepared(std::unique_ptr<TxnFile> file, const std::string &gid,
+                              const TxnHeader &prepare, std::vector<uint32_t> aborted) {
+  file->writer_.sync();
+  auto old = prepared_.find(gid);
+  if (old != prepared_.end()) {  // the server sent the prepare again (restart before it was confirmed)
+    delete_txn_files(old->second.ref.serial);
+    prepared_.erase(old);
+  }
+  PreparedTxn p;
+  p.ref.serial = file->serial();
+  p.ref.gid = gid;
+  p.ref.header = prepare;
+  p.ref.n_changes = file->n_changes();
+  p.ref.aborted = std::move(aborted);
+  file.reset();
+  buf_.clear();
+  encode_txn_ref(p.ref, RecordType::kPrepared, buf_);
+  append_main(RecordType::kPrepared, buf_, nullptr);
+  prepared_[gid] = std::move(p);
+}
+
+bool Journal::commit_prepared(const std::string &gid, const TxnHeader &commit) {
+  auto it = prepared_.find(gid);
+  if (it == prepared_.end()) return false;
+  TxnRef ref = it->second.ref;
+  ref.header = commit;
+  buf_.clear();
+  encode_txn_ref(ref, RecordType::kTxnRef, buf_);
+  append_main(RecordType::kTxnRef, buf_, nullptr);
+  const Position at{writer_->end().segment, writer_->end().offset - buf_.size() - kRecordHeaderSize};
+  const uint64_t bytes = txn_file_bytes(ref.serial);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    refs_.push_back({at, ref.serial, bytes});
+    ref_bytes_ += bytes;
+  }
+  prepared_.erase(it);
+  buf_.clear();
+  encode_finished(gid, buf_);
+  append_main(RecordType::kFinished, buf_, nullptr);
+  last_lsn_ = std::max(last_lsn_, commit.end_lsn);
+  return true;
+}
+
+bool Journal::rollback_prepared(const std::string &gid) {
+  auto it = prepared_.find(gid);
+  if (it == prepared_.end()) return false;
+  const uint64_t serial = it->second.ref.serial;
+  prepared_.erase(it);
+  buf_.clear();
+  encode_finished(gid, buf_);
+  append_main(RecordType::kFinished, buf_, nullptr);
+  writer_->sync();  // the 'X' is on disk before the file goes
+  delete_txn_files(serial);
+  return true;
+}
+
+void Journal::commit() {
+  writer_->sync();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    visible_ = writer_->end();
+  }
+  spooled_lsn_.store(last_lsn_, std::memory_order_release);
+  cv_.notify_all();
+}
+
+Position Journal::first_position() const {
+  const auto segs = list_segments(main_opt_);
+  return Position{segs.empty() ? 1 : segs.front(), kFileHeaderSize};
+}
+
+Position Journal::visible_end() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return visible_;
+}
+
+bool Journal::wait_for(Position pos, std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, timeout, [&] { return closed_ || pos < visible_; });
+  return pos < visible_;
+}
+
+void Journal::set_consumed(size_t consumer, Position pos) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Position &c = consumed_.at(consumer);
+  if (c < pos) c = pos;
+}
+
+void Journal::close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+  }
+  cv_.notify_all();
+}
+
+uint64_t Journal::backlog_bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const Position low = *std::min_element(consumed_.begin(), consumed_.end());
+  uint64_t b = ref_bytes_;
+  for (auto it = segment_bytes_.lower_bound(low.segment); it != segment_bytes_.end(); ++it)
+    b += it->second;
+  if (visible_.segment >= low.segment) b += visible_.offset;
+  const uint64_t done = low.offset;
+  return b > done ? b - done : 0;
+}
+
+void Journal::collect() {
+  Position low;
+  std::vector<uint64_t> files;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    low = *std::min_element(consumed_.begin(), consumed_.end());
+    while (!refs_.empty() && refs_.front().at < low) {
+      files.push_back(refs_.front().serial);
+      ref_bytes_ -= refs_.front().bytes;
+      refs_.pop_front();
+    }
+    segment_bytes_.erase(segment_bytes_.begin(), segment_bytes_.lower_bound(low.segment));
+  }
+  for (uint64_t s : files) delete_txn_files(s);
+  writer_->remove_before(low);
+}
+
+}  // namespace walrelay::spool

@@ -1,0 +1,173 @@
+// The journal: committed transactions in the spool, in commit order, shared by every
+// sink's delivery worker. Layout under `dir`:
+//
+//   journal-<seq>.seg    the main record stream: 'R' relations, 'T' whole small
+//                        transactions, 'E' references to big ones, 'P'/'X' prepared
+//                        transactions (layouts in txn_codec.h)
+//   txn/t<serial>-<seq>.seg  one spool per transaction too big to hold in memory (or
+//                        streamed, or prepared): its 'R' and 'C' records, self-contained
+//   LOCK                 flock()ed while a walrelay uses the directory
+//
+// The source thread writes (append_*, commit); each delivery worker reads from the oldest
+// retained segment and reports how far it has consumed; segments and transaction files
+// every worker has passed are deleted (collect). A record becomes visible to workers only
+// after commit() made it durable (FsyncPolicy).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/pipeline/transaction.h"
+#include "core/spool/spool.h"
+#include "core/spool/txn_codec.h"
+
+namespace walrelay::spool {
+
+struct JournalOptions {
+  std::string dir;
+  uint64_t segment_bytes = 64u << 20;
+  bool compress = false;
+  FsyncPolicy fsync = FsyncPolicy::kOnSync;
+  /// Back-pressure: the source waits while committed, unconsumed data exceeds this.
+  uint64_t max_bytes = 1ull << 30;
+};
+
+/// A prepared (two-phase) transaction waiting for COMMIT PREPARED / ROLLBACK PREPARED.
+struct PreparedTxn {
+  TxnRef ref;  ///< serial of its file, gid, header (prepare LSNs), aborted subxids
+};
+
+/// One transaction's spill file, written by the source thread.
+class TxnFile {
+ public:
+  TxnFile(const Options &options, uint64_t serial);
+  uint64_t serial() const { return serial_; }
+  /// Changes written so far.
+  uint64_t n_changes() const { return n_changes_; }
+  uint64_t bytes() const { return writer_.end().offset; }
+
+ private:
+  friend class Journal;
+  uint64_t serial_;
+  Writer writer_;
+  std::set<std::pair<uint32_t, uint32_t>> relations_written_;
+  uint64_t n_changes_ = 0;
+};
+
+class Journal {
+ public:
+  /// Opens (creating) the journal in options.dir for `consumers` delivery workers and
+  /// recovers it: cuts a torn tail (logged), finds the last spooled LSN and the pending
+  /// prepared transactions, deletes transaction files nothing refers to (in-progress
+  /// leftovers). Throws SpoolError (naming file and offset on corruption, or the directory
+  /// when another process holds it).
+  Journal(JournalOptions options, size_t consumers);
+  ~Journal();
+  Journal(const Journal &) = delete;
+  Journal &operator=(const Journal &) = delete;
+
+  // ---- source thread ------------------------------------------------------------------
+
+  /// A new file for one transaction's changes.
+  std::unique_ptr<TxnFile> open_txn_file();
+  /// Appends changes [from, to) of `txn` to `file` as one 'C' record, preceded by 'R'
+  /// records for relations of `txn` the file does not describe yet. `subxids` as in
+  /// encode_chunk.
+  void write_chunk(TxnFile &file, const Transaction &txn, size_t from, size_t to,
+                   const uint32_t *subxids);
+  /// Deletes a transaction file that will never be committed (aborted, re-sent).
+  void discard(std::unique_ptr<TxnFile> file);
+
+  /// Appends a whole transaction as 'T' (with the 'R' records it needs).
+  void append_txn(const Transaction &txn);
+  /// Appends an 'E' for a transaction whose changes are all in `file` (synced first).
+  void append_txn_ref(std::unique_ptr<TxnFile> file, const TxnHeader &header,
+                      std::vector<uint32_t> aborted);
+  /// Records a prepared transaction whose changes are all in `file` (synced first).
+  void append_prepared(std::unique_ptr<TxnFile> file, const std::string &gid,
+                       const TxnHeader &prepare, std::vector<uint32_t> aborted);
+  /// COMMIT PREPARED: appends an 'E' for the prepared transaction `gid` with the commit's
+  /// header, then an 'X'. False when `gid` is not pending here.
+  bool commit_prepared(const std::string &gid, const TxnHeader &commit);
+  /// ROLLBACK PREPARED: forgets `gid` ('X') and deletes its file. False when unknown.
+  bool rollback_prepared(const std::string &gid);
+  bool has_prepared(const std::string &gid) const { return prepared_.count(gid) != 0; }
+  size_t prepared_count() const { return prepared_.size(); }
+
+  /// Makes everything appended so far durable and visible to the workers; `spooled_lsn`
+  /// becomes the end LSN of the last transaction appended.
+  void commit();
+  /// End LSN of the last transaction made durable (0: none).
+  uint64_t spooled_lsn() const { return spooled_lsn_.load(std::memory_order_acquire); }
+  /// Committed bytes some worker has not consumed yet (main segments past the slowest
+  /// worker plus the files of committed big transactions).
+  uint64_t backlog_bytes() const;
+  bool over_limit() const { return backlog_bytes() > opt_.max_bytes; }
+  /// Deletes main segments and transaction files every worker has passed.
+  void collect();
+
+  // ---- delivery workers ---------------------------------------------------------------
+
+  /// Options for reading the main stream, and one transaction's file.
+  const Options &main_options() const { return main_opt_; }
+  Options txn_file_options(uint64_t serial) const;
+  /// Where a worker starts reading: the oldest retained main segment.
+  Position first_position() const;
+  /// End of what commit() made visible.
+  Position visible_end() const;
+  /// Waits until visible_end() > `pos`, the journal is closed, or `timeout` passes. True
+  /// when there is something to read.
+  bool wait_for(Position pos, std::chrono::milliseconds timeout);
+  /// Worker `consumer` has applied everything before `pos`. Thread-safe.
+  void set_consumed(size_t consumer, Position pos);
+  /// Wakes the waiting workers for good (shutdown).
+  void close();
+
+ private:
+  void recover();
+  void append_main(RecordType type, const std::string &payload,
+                   const std::vector<std::shared_ptr<const RelationDesc>> *relations);
+  void write_snapshot();  // pending 'P' records at the start of a new segment
+  void delete_txn_files(uint64_t serial);
+  uint64_t txn_file_bytes(uint64_t serial) const;
+
+  JournalOptions opt_;
+  Options main_opt_, txn_opt_;
+  int lock_fd_ = -1;
+  std::unique_ptr<Writer> writer_;
+  uint64_t next_serial_ = 1;
+  std::set<std::pair<uint32_t, uint32_t>> relations_in_segment_;
+  uint64_t relations_segment_ = 0;
+  std::map<std::string, PreparedTxn> prepared_;  // by gid
+  uint64_t last_lsn_ = 0;                         // end LSN of the last appended txn
+  std::string buf_, rel_buf_;
+  std::atomic<uint64_t> spooled_lsn_{0};
+
+  // Retention: committed transaction files by the position of their 'E' record.
+  struct Ref {
+    Position at;
+    uint64_t serial;
+    uint64_t bytes;
+  };
+  mutable std::mutex mu_;  // guards everything below
+  std::condition_variable cv_;
+  std::deque<Ref> refs_;
+  std::map<uint64_t, uint64_t> segment_bytes_;  // main segment seq -> size (sealed ones)
+  std::vector<Position> consumed_;
+  Position visible_{};
+  uint64_t ref_bytes_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace walrelay::spool
