@@ -72,8 +72,43 @@ run_target() {
   fi
 }
 
+seed_txn_codec() {
+  python3 - "$1" <<'PY'
+# Seeds per the layouts in core/spool/txn_codec.h: a relation (id 7, generation 1, columns
+# id int4 key / v text) and records using it.
+import os, struct, sys
+out = sys.argv[1]
+s = lambda b: struct.pack('<I', len(b)) + b
+NULL = struct.pack('<I', 0xFFFFFFFF)
+rel = (b'R' + struct.pack('<IIB', 7, 1, ord('d')) + s(b'public') + s(b't') + struct.pack('<H', 2)
+       + b'\x01' + s(b'id') + struct.pack('<Ii', 23, -1) + NULL + NULL
+       + b'\x00' + s(b'v') + struct.pack('<Ii', 25, -1) + s(b'public') + s(b'mood'))
+hdr = struct.pack('<IQQq', 42, 0x1100, 0x1110, 123456) + s(b'')
+tup = lambda *vals: struct.pack('<H', len(vals)) + b''.join(
+    (b'\x02' + s(v)) if v is not None else b'\x00' for v in vals)
+ins = b'\x01' + struct.pack('<Q', 0x1000) + struct.pack('<II', 7, 1) + b'\x00' + tup(b'1', b'x')
+upd = (b'\x02' + struct.pack('<Q', 0x1001) + struct.pack('<II', 7, 1) + b'\x01' + tup(b'1', None)
+       + tup(b'1', b'y'))
+dele = b'\x03' + struct.pack('<Q', 0x1002) + struct.pack('<II', 7, 1) + b'\x02' + tup(b'1', b'y')
+trunc = b'\x04' + struct.pack('<Q', 0x1003) + struct.pack('<II', 1, 1) + struct.pack('<II', 7, 1)
+msg = b'\x05' + struct.pack('<Q', 0x1004) + struct.pack('<I', 1) + s(b'app') + s(b'hello')
+changes = [ins, upd, dele, trunc, msg]
+recs = {
+  'txn': b'T' + hdr + struct.pack('<I', len(changes)) + b''.join(changes),
+  'chunk': b'C\x01' + struct.pack('<I', 2) + struct.pack('<I', 42) + ins + struct.pack('<I', 43) + upd,
+  'ref': b'E' + hdr + struct.pack('<QQI', 3, 2, 1) + struct.pack('<I', 43),
+  'prepared': b'P' + struct.pack('<Q', 3) + s(b'gid') + hdr + struct.pack('<I', 0),
+  'finished': b'X' + s(b'gid'),
+}
+for name, r in recs.items():
+    open(os.path.join(out, name), 'wb').write(struct.pack('<H', len(rel)) + rel + r)
+PY
+}
+
 run_target pgoutput 4096 core/pgoutput/*.cpp
 run_target spool 4096 core/spool/spool.cpp -lz
+run_target txn_codec 4096 -Isdk/include core/spool/txn_codec.cpp core/pipeline/relation_cache.cpp \
+  core/pipeline/arena.cpp
 
 echo "== fuzz results"
 printf '%s\n' "${RESULTS[@]}"

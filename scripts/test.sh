@@ -3,7 +3,7 @@
 # tests with ctest (integration tests start real PostgreSQL clusters), a bounded libFuzzer
 # run over the pgoutput decoder, then the unit tests again under ASan + UBSan.
 #   BUILD_DIR=build (default); WALRELAY_SKIP_FUZZ=1 / WALRELAY_SKIP_ASAN=1 skip those passes;
-#   WALRELAY_FUZZ_SECONDS=30 (default). Extra arguments go to the first ctest run
+#   WALRELAY_FUZZ_SECONDS=60 (default, per fuzz target). Extra arguments go to the first ctest run
 #   (e.g. scripts/test.sh -L unit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 900 "$@"
 
 # Every byte from the network goes through the decoder: fuzz it for a bounded time.
 if [ "${WALRELAY_SKIP_FUZZ:-0}" != "1" ]; then
-  FUZZ_DIR="$BUILD_DIR-fuzz" bash scripts/fuzz.sh "${WALRELAY_FUZZ_SECONDS:-30}"
+  FUZZ_DIR="$BUILD_DIR-fuzz" bash scripts/fuzz.sh "${WALRELAY_FUZZ_SECONDS:-60}"
 fi
 
 if [ "${WALRELAY_SKIP_ASAN:-0}" != "1" ]; then

@@ -242,10 +242,13 @@ bool Reader::open_current() {
   file_ = std::fopen(path.c_str(), "rb");
   if (!file_) return false;
   std::error_code ec;
-  if (fs::file_size(path, ec) < kFileHeaderSize) {  // being created right now
+  if (fs::file_size(path, ec) < kFileHeaderSize) {
     std::fclose(file_);
     file_ = nullptr;
-    return false;
+    // A later segment exists, so this one was sealed without even its header: damage.
+    if (fs::exists(segment_path(opt_.dir, opt_.prefix, pos_.segment + 1)))
+      throw SpoolError("spool: " + path + " is shorter than a segment header (damaged)");
+    return false;  // being created right now
   }
   check_header(file_, path);
   return true;
@@ -270,6 +273,17 @@ bool Reader::next(std::string &out) {
     if (stored > kMaxRecordBytes || raw_len > kMaxRecordBytes)
       throw SpoolError("spool: corrupt record in " + path + " at byte offset " +
                        std::to_string(pos_.offset) + " (length " + std::to_string(stored) + ")");
+    // Never allocate much for a length the file cannot hold (a corrupt or torn header);
+    // small records are not worth a stat per read.
+    std::error_code size_ec;
+    const uint64_t file_bytes =
+        stored > (64u << 10) ? std::filesystem::file_size(path, size_ec) : UINT64_MAX;
+    if (!size_ec && pos_.offset + kRecordHeaderSize + stored > file_bytes) {
+      if (!sealed) return false;  // the writer is mid-append
+      throw SpoolError("spool: truncated record in " + path + " at byte offset " +
+                       std::to_string(pos_.offset) + " (length " + std::to_string(stored) +
+                       " runs past the end of the file)");
+    }
     buf_.resize(stored);
     if (std::fread(buf_.data(), 1, stored, file_) != stored) {
       if (!sealed) return false;  // the writer is mid-append

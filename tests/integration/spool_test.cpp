@@ -1,0 +1,81 @@
+// The spool between the source and the sinks: with `spool.ack: spooled` the slot is
+// confirmed as soon as transactions are durable in the spool (ahead of a slow sink), and
+// after walrelay is killed the spool alone delivers what the sink had not applied --
+// exactly once, although the server will not send it again.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tests/integration/relay_test_base.h"
+
+namespace walrelay::test {
+namespace {
+
+class Spool : public RelayTest {};
+
+TEST_F(Spool, AckSpooledConfirmsAheadOfASlowSinkAndReplaysFromTheSpoolAfterAKill) {
+  constexpr int kTxns = 40;
+  StartCluster();
+  pg().exec(
+      "CREATE TABLE t (id int PRIMARY KEY, v text);"
+      "CREATE PUBLICATION walrelay_pub FOR ALL TABLES;");
+  pg().CreateLogicalSlot("walrelay");
+  const std::string slow_path = pg().file("slow.txt");
+  RelayConfig cfg;
+  cfg.conninfo = pg().conninfo();
+  cfg.status_interval_ms = 200;
+  cfg.pipeline = {{"batch_max_txns", "4"}};
+  cfg.spool = {{"ack", "spooled"}, {"dir", pg().file("spool")}};
+  cfg.sinks.push_back(
+      {"slow", FixturePlugin("slow_sink"), {{"path", slow_path}, {"stall_ms", "300"}}});
+  MakeRelay(cfg);
+  ASSERT_TRUE(StartRelayAndWaitStreaming("walrelay"));
+  for (int i = 1; i <= kTxns; ++i)
+    pg().exec("INSERT INTO t VALUES (" + std::to_string(i) + ", repeat('x', 100))");
+  const uint64_t end = pg().CurrentWalLsn();
+  // The slot reaches the end of the workload while the sink (10 batches x 300 ms) lags.
+  ASSERT_TRUE(WaitFor([&] { return pg().ConfirmedFlushLsn("walrelay").value_or(0) >= end; }, 20s))
+      << relay().LogTail(30);
+  const SlowSinkApplied at_confirm = ReadSlowSinkApplied(slow_path);
+  EXPECT_LT(at_confirm.changes, kTxns) << "the sink was not behind: the test shows nothing";
+  ASSERT_EQ(relay().Kill(), 128 + SIGKILL);
+  const SlowSinkApplied at_kill = ReadSlowSinkApplied(slow_path);
+  ASSERT_LT(at_kill.changes, kTxns) << "nothing was left for the spool to replay";
+  ASSERT_TRUE(WaitSlotInactive(pg(), "walrelay", 20s));
+  // The server has nothing more to send; the spool holds the rest.
+  ASSERT_TRUE(StartRelayAndWaitStreaming("walrelay"));
+  ASSERT_TRUE(WaitFor([&] { return ReadSlowSinkApplied(slow_path).changes >= kTxns; }, 60s))
+      << ReadFile(slow_path) << relay().LogTail(30);
+  ASSERT_TRUE(StopRelayCleanly());
+  const SlowSinkApplied fin = ReadSlowSinkApplied(slow_path);
+  EXPECT_EQ(fin.changes, kTxns) << ReadFile(slow_path);  // no transaction twice
+  EXPECT_NE(relay().LogTail(200).find("spooled up to"), std::string::npos);
+  // Everything consumed: the spool keeps only its current (empty-ish) segment.
+  size_t segs = 0;
+  for (const auto &e : std::filesystem::directory_iterator(pg().file("spool")))
+    segs += e.path().extension() == ".seg";
+  EXPECT_LE(segs, 2u);
+}
+
+TEST_F(Spool, SecondWalrelayOnTheSameSpoolIsRefusedClearly) {
+  StartCluster();
+  pg().exec("CREATE TABLE t (id int PRIMARY KEY); CREATE PUBLICATION walrelay_pub FOR ALL TABLES;");
+  pg().CreateLogicalSlot("walrelay");
+  RelayConfig cfg = SqliteRelayConfig(pg(), "walrelay", "walrelay_pub", pg().file("a.db"));
+  cfg.spool = {{"dir", pg().file("spool")}};
+  MakeRelay(cfg);
+  ASSERT_TRUE(StartRelayAndWaitStreaming("walrelay"));
+  RelayConfig second = cfg;
+  second.sinks[0].options = {{"path", pg().file("b.db")}};
+  const std::string path = WriteRelayConfig(pg().file("second.yaml"), second);
+  Walrelay other(path, pg().file("second.log"));
+  other.Start();
+  ASSERT_TRUE(WaitFor([&] { return !other.Running(); }, 20s));
+  EXPECT_NE(other.ExitStatus(), 0);
+  EXPECT_NE(other.LogTail(20).find("in use by another walrelay process"), std::string::npos)
+      << other.LogTail(20);
+  ASSERT_TRUE(StopRelayCleanly());
+}
+
+}  // namespace
+}  // namespace walrelay::test
