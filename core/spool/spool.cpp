@@ -255,43 +255,59 @@ bool Reader::open_current() {
 }
 
 bool Reader::next(std::string &out) {
+  // Hot path (one call per transaction record): no stat, no seek, no string formatting
+  // unless a short read or an error needs them.
+  const auto path = [&] { return segment_path(opt_.dir, opt_.prefix, pos_.segment); };
+  const auto sealed = [&] {
+    return std::filesystem::exists(segment_path(opt_.dir, opt_.prefix, pos_.segment + 1));
+  };
   for (;;) {
-    if (!file_ && !open_current()) return false;
-    const std::string path = segment_path(opt_.dir, opt_.prefix, pos_.segment);
-    const bool sealed = std::filesystem::exists(
-        segment_path(opt_.dir, opt_.prefix, pos_.segment + 1));
+    if (!file_) {
+      if (!open_current()) return false;
+      file_pos_ = UINT64_MAX;
+    }
+    if (file_pos_ != pos_.offset) {
+      std::clearerr(file_);
+      if (std::fseek(file_, static_cast<long>(pos_.offset), SEEK_SET) != 0)
+        throw SpoolError("spool: cannot seek in " + path() + ": " + std::strerror(errno));
+      file_pos_ = pos_.offset;
+    }
     unsigned char h[kRecordHeaderSize];
-    if (std::fseek(file_, static_cast<long>(pos_.offset), SEEK_SET) != 0 ||
-        std::fread(h, 1, sizeof h, file_) != sizeof h) {
-      if (!sealed) return false;  // nothing more written yet
-      std::fclose(file_);         // this segment is done: go on with the next one
+    if (std::fread(h, 1, sizeof h, file_) != sizeof h) {
+      file_pos_ = UINT64_MAX;  // position unknown after a short read
+      if (!sealed()) return false;  // nothing more written yet
+      std::fclose(file_);           // this segment is done: go on with the next one
       file_ = nullptr;
       pos_ = {pos_.segment + 1, kFileHeaderSize};
       continue;
     }
     const uint32_t stored = get_u32(h), raw_len = get_u32(h + 4);
     if (stored > kMaxRecordBytes || raw_len > kMaxRecordBytes)
-      throw SpoolError("spool: corrupt record in " + path + " at byte offset " +
+      throw SpoolError("spool: corrupt record in " + path() + " at byte offset " +
                        std::to_string(pos_.offset) + " (length " + std::to_string(stored) + ")");
     // Never allocate much for a length the file cannot hold (a corrupt or torn header);
     // small records are not worth a stat per read.
-    std::error_code size_ec;
-    const uint64_t file_bytes =
-        stored > (64u << 10) ? std::filesystem::file_size(path, size_ec) : UINT64_MAX;
-    if (!size_ec && pos_.offset + kRecordHeaderSize + stored > file_bytes) {
-      if (!sealed) return false;  // the writer is mid-append
-      throw SpoolError("spool: truncated record in " + path + " at byte offset " +
-                       std::to_string(pos_.offset) + " (length " + std::to_string(stored) +
-                       " runs past the end of the file)");
+    if (stored > (64u << 10)) {
+      std::error_code size_ec;
+      const uint64_t file_bytes = std::filesystem::file_size(path(), size_ec);
+      if (!size_ec && pos_.offset + kRecordHeaderSize + stored > file_bytes) {
+        file_pos_ = UINT64_MAX;
+        if (!sealed()) return false;  // the writer is mid-append
+        throw SpoolError("spool: truncated record in " + path() + " at byte offset " +
+                         std::to_string(pos_.offset) + " (length " + std::to_string(stored) +
+                         " runs past the end of the file)");
+      }
     }
     buf_.resize(stored);
     if (std::fread(buf_.data(), 1, stored, file_) != stored) {
-      if (!sealed) return false;  // the writer is mid-append
-      throw SpoolError("spool: truncated record in " + path + " at byte offset " +
+      file_pos_ = UINT64_MAX;
+      if (!sealed()) return false;  // the writer is mid-append
+      throw SpoolError("spool: truncated record in " + path() + " at byte offset " +
                        std::to_string(pos_.offset));
     }
+    file_pos_ = pos_.offset + kRecordHeaderSize + stored;
     if (record_crc(raw_len, buf_.data(), stored) != get_u32(h + 8))
-      throw SpoolError("spool: corrupt record in " + path + " at byte offset " +
+      throw SpoolError("spool: corrupt record in " + path() + " at byte offset " +
                        std::to_string(pos_.offset) + " (CRC mismatch)");
     if (raw_len == 0) {
       out.assign(reinterpret_cast<const char *>(buf_.data()), stored);
@@ -300,7 +316,7 @@ bool Reader::next(std::string &out) {
       uLongf n = raw_len;
       if (uncompress(reinterpret_cast<Bytef *>(out.data()), &n, buf_.data(), stored) != Z_OK ||
           n != raw_len)
-        throw SpoolError("spool: record in " + path + " at byte offset " +
+        throw SpoolError("spool: record in " + path() + " at byte offset " +
                          std::to_string(pos_.offset) + " does not decompress");
     }
     pos_.offset += kRecordHeaderSize + stored;

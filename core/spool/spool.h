@@ -107,6 +107,7 @@ class Reader {
   Options opt_;
   Position pos_;
   std::FILE *file_ = nullptr;
+  uint64_t file_pos_ = UINT64_MAX;  // where file_ stands, when known (saves a seek per record)
   std::vector<unsigned char> buf_;
 };
 

@@ -441,7 +441,7 @@ TEST(SlowSinkFixtureTest, RecordsBatchesAndLoadsPosition) {
   const wr_plugin *pl = entry(&host);
   ASSERT_NE(pl, nullptr);
   EXPECT_STREQ(pl->name, "slow_sink");
-  EXPECT_EQ(pl->capabilities, WR_CAP_TRANSACTIONAL | WR_CAP_TRUNCATE);
+  EXPECT_EQ(pl->capabilities, WR_CAP_TRANSACTIONAL | WR_CAP_TRUNCATE | WR_CAP_MESSAGES);
 
   TempDir dir;
   std::string path = dir.file("applied.txt");
