@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "tests/integration/relay_test_base.h"
 
@@ -75,6 +76,62 @@ TEST_F(Spool, SecondWalrelayOnTheSameSpoolIsRefusedClearly) {
   EXPECT_NE(other.LogTail(20).find("in use by another walrelay process"), std::string::npos)
       << other.LogTail(20);
   ASSERT_TRUE(StopRelayCleanly());
+}
+
+}  // namespace
+}  // namespace walrelay::test
+
+namespace walrelay::test {
+namespace {
+
+// A stalled sink holds the others back only once the spool holds spool.max_bytes for it:
+// until then the fast sink runs ahead; then the source stops reading (keeping its
+// connection); after the stall ends everything arrives everywhere, once.
+TEST_F(Spool, SlowSinkHoldsTheOthersOnlyBeyondMaxBytes) {
+  constexpr int kTxns = 150;  // 150 x ~20 kB = ~3 MB, three times spool.max_bytes
+  StartCluster();
+  pg().exec(
+      "CREATE TABLE t (id int PRIMARY KEY, v text);"
+      "CREATE PUBLICATION walrelay_pub FOR ALL TABLES;");
+  pg().CreateLogicalSlot("walrelay");
+  const std::string db = pg().file("fast.db"), slow_path = pg().file("slow.txt");
+  RelayConfig cfg = SqliteRelayConfig(pg(), "walrelay", "walrelay_pub", db, "fast");
+  cfg.status_interval_ms = 300;
+  cfg.pipeline = {{"batch_max_txns", "1"}};
+  cfg.spool = {{"max_bytes", "1048576"}, {"segment_bytes", "262144"}};
+  cfg.sinks.push_back(
+      {"slow", FixturePlugin("slow_sink"), {{"path", slow_path}, {"stall_ms", "60000"}}});
+  MakeRelay(cfg);
+  ASSERT_TRUE(StartRelayAndWaitStreaming("walrelay"));
+  const auto pid = pg().SlotActivePid("walrelay");
+  for (int i = 1; i <= kTxns; ++i)
+    pg().exec("INSERT INTO t VALUES (" + std::to_string(i) +
+              ", (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 600) g))");
+  auto fast_rows = [&] {
+    auto r = TrySqliteQuery(db, "SELECT count(*) FROM t");
+    return r.ok && !r.rows.empty() && r.rows[0][0] ? std::stoll(*r.rows[0][0]) : 0LL;
+  };
+  // The fast sink runs ahead of the stalled one ...
+  ASSERT_TRUE(WaitFor([&] { return fast_rows() >= 20; }, 30s)) << relay().LogTail(20);
+  // ... but not to the end: about max_bytes (~50 transactions) past the stalled sink.
+  std::this_thread::sleep_for(4s);
+  const long long held = fast_rows();
+  EXPECT_LT(held, kTxns) << "the source did not stop at spool.max_bytes";
+  EXPECT_LE(ReadSlowSinkApplied(slow_path).changes, 1);
+  EXPECT_EQ(pg().SlotActivePid("walrelay"), pid) << "the connection was dropped while waiting";
+  // End the stall: restart with a quick slow sink; everything arrives, once, everywhere.
+  ASSERT_EQ(relay().Kill(), 128 + SIGKILL);
+  ASSERT_TRUE(WaitSlotInactive(pg(), "walrelay", 20s));
+  cfg.sinks[1].options = {{"path", slow_path}, {"stall_ms", "0"}};
+  MakeRelay(cfg);
+  ASSERT_TRUE(StartRelayAndWaitStreaming("walrelay"));
+  ASSERT_TRUE(WaitFor([&] { return fast_rows() == kTxns; }, 60s));
+  ASSERT_TRUE(WaitFor([&] { return ReadSlowSinkApplied(slow_path).changes >= kTxns; }, 60s))
+      << ReadFile(slow_path);
+  ASSERT_TRUE(StopRelayCleanly());
+  EXPECT_EQ(ReadSlowSinkApplied(slow_path).changes, kTxns);
+  EXPECT_TRUE(CompareTables(pg(), db,
+                            {{"t", "SELECT id, v FROM t ORDER BY id", "SELECT id, v FROM t ORDER BY id"}}));
 }
 
 }  // namespace
