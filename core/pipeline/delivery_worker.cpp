@@ -160,6 +160,10 @@ bool DeliveryWorker::deliver_ref(const spool::TxnRef &ref) {
       bool more = false;
       read_piece(reader, rels, ref, !partial, *t, more);
       spool::set_header(ref.header, *t);
+      if (!partial && first && t->bytes() > config_.batch_max_bytes)
+        spdlog::warn("sink '{}' does not take transactions in pieces (WR_CAP_PARTIAL_TXN): "
+                     "holding transaction xid {} ({} changes, {} MiB) whole in memory",
+                     sink_.name(), ref.header.xid, t->abi.n_changes, t->bytes() >> 20);
       if (!check_supported(*t)) {
         pool_.put(std::move(t));
         return false;

@@ -30,7 +30,7 @@ TEST_F(BigTransaction, HundredThousandRowsAppearAtomically) {
   RelayConfig cfg = SqliteRelayConfig(pg(), "walrelay", "walrelay_pub", db);
   // Small memory bounds: the transaction goes through a spool file and reaches SQLite in
   // several pieces, which must still commit as one.
-  cfg.spool = {{"spill_bytes", "262144"}};
+  cfg.spool = {{"spill_bytes", "262144"}, {"compression", "true"}};
   cfg.pipeline = {{"batch_max_bytes", "1048576"}};
   MakeRelay(cfg);
   ASSERT_TRUE(StartRelayAndWaitStreaming("walrelay"));
