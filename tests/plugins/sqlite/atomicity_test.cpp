@@ -45,12 +45,16 @@ TEST_F(sqlite_sink, BatchFailingOnItsThirdChangeLeavesNothingVisible) {
 // exactly once.
 TEST_F(sqlite_sink, TransactionInPiecesIsAtomicAndRestartsCleanly) {
   ASSERT_EQ(open(), WR_OK) << g_last_error;
-  auto piece = [&](BatchBuilder &b, std::vector<int> ids, uint32_t flags) {
-    auto &t = b.txn(0x5000, 900);
+  // One piece of the transaction ending at `end`: inserts of `ids`.
+  auto piece_of = [&](wr_lsn end, BatchBuilder &b, std::vector<int> ids, uint32_t flags) {
+    auto &t = b.txn(end, 900);
     for (int id : ids) t.insert(kAccounts, {T(std::to_string(id)), T("p")});
     wr_batch w = b.build();
     w.flags = flags;
     return apply(w);
+  };
+  auto piece = [&](BatchBuilder &b, std::vector<int> ids, uint32_t flags) {
+    return piece_of(0x5000, b, std::move(ids), flags);
   };
   BatchBuilder p1, p2, p3;
   ASSERT_EQ(piece(p1, {1, 2}, WR_BATCH_TXN_CONTINUES), WR_OK) << g_last_error;
@@ -66,11 +70,7 @@ TEST_F(sqlite_sink, TransactionInPiecesIsAtomicAndRestartsCleanly) {
 
   // The next transaction fails in its second piece: nothing of it stays.
   auto piece2 = [&](BatchBuilder &b, std::vector<int> ids, uint32_t flags) {
-    auto &t = b.txn(0x6000, 901);
-    for (int id : ids) t.insert(kAccounts, {T(std::to_string(id)), T("q")});
-    wr_batch w = b.build();
-    w.flags = flags;
-    return apply(w);
+    return piece_of(0x6000, b, std::move(ids), flags);
   };
   BatchBuilder q1, q2, r1, r2;
   ASSERT_EQ(piece2(q1, {6, 7}, WR_BATCH_TXN_CONTINUES), WR_OK) << g_last_error;
