@@ -209,8 +209,8 @@ void Journal::write_snapshot() {
   }
 }
 
-void Journal::append_main(RecordType, const std::string &payload,
-                          const std::vector<std::shared_ptr<const RelationDesc>> *relations) {
+Position Journal::append_main(RecordType, const std::string &payload,
+                              const std::vector<std::shared_ptr<const RelationDesc>> *relations) {
   // Relations a record needs go before it in the same segment, so a worker that starts at
   // any retained segment knows them.
   if (writer_->end().segment != relations_segment_) {
@@ -242,7 +242,7 @@ void Journal::append_main(RecordType, const std::string &payload,
       writer_->append(rel_buf_);
       relations_in_segment_.insert(key);
     }
-  writer_->append(payload);
+  return writer_->append(payload);
 }
 
 void Journal::append_txn(const Transaction &txn) {
@@ -264,8 +264,7 @@ void Journal::append_txn_ref(std::unique_ptr<TxnFile> file, const TxnHeader &hea
   encode_txn_ref(ref, RecordType::kTxnRef, buf_);
   const uint64_t bytes = file->bytes();
   file.reset();
-  append_main(RecordType::kTxnRef, buf_, nullptr);
-  const Position at{writer_->end().segment, writer_->end().offset - buf_.size() - kRecordHeaderSize};
+  const Position at = append_main(RecordType::kTxnRef, buf_, nullptr);
   {
     std::lock_guard<std::mutex> lock(mu_);
     refs_.push_back({at, ref.serial, bytes});
@@ -302,8 +301,7 @@ bool Journal::commit_prepared(const std::string &gid, const TxnHeader &commit) {
   ref.header = commit;
   buf_.clear();
   encode_txn_ref(ref, RecordType::kTxnRef, buf_);
-  append_main(RecordType::kTxnRef, buf_, nullptr);
-  const Position at{writer_->end().segment, writer_->end().offset - buf_.size() - kRecordHeaderSize};
+  const Position at = append_main(RecordType::kTxnRef, buf_, nullptr);
   const uint64_t bytes = txn_file_bytes(ref.serial);
   {
     std::lock_guard<std::mutex> lock(mu_);

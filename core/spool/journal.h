@@ -136,7 +136,8 @@ class Journal {
 
  private:
   void recover();
-  void append_main(RecordType type, const std::string &payload,
+  /// Appends `payload` (after the relations it needs); returns where it starts.
+  Position append_main(RecordType type, const std::string &payload,
                    const std::vector<std::shared_ptr<const RelationDesc>> *relations);
   void write_snapshot();  // pending 'P' records at the start of a new segment
   void delete_txn_files(uint64_t serial);
