@@ -5,7 +5,6 @@
 #include <cstddef>
 #include <cstring>
 
-#include "schema.h"
 #include "type_map.h"
 
 namespace walrelay::mysql {
@@ -38,10 +37,6 @@ void set_bit(std::vector<uint64_t> &mask, size_t offset, size_t i) {
   mask[offset + i / 64] |= uint64_t{1} << (i % 64);
 }
 
-uint64_t relation_key(const wr_relation &rel) {
-  return (uint64_t{rel.relation_id} << 32) | rel.generation;
-}
-
 }  // namespace
 
 MysqlSink::MysqlSink(sdk::SinkContext &ctx)
@@ -50,7 +45,8 @@ MysqlSink::MysqlSink(sdk::SinkContext &ctx)
       name_(ctx.name),
       options_(SinkOptions::parse(ctx.config)),
       conn_(options_),
-      checkpoint_(conn_, name_) {
+      checkpoint_(conn_, name_),
+      filter_(options_.include_tables, options_.exclude_tables) {
   connect();
   checkpoint_.create_table();
   const auto version = conn_.scalar("SELECT VERSION()", "reading the server version");
@@ -69,43 +65,93 @@ void MysqlSink::connect() {
   connected_before_ = true;
 }
 
+MysqlSink::~MysqlSink() {
+  if (partial_.open) {
+    log(WR_LOG_WARN, "destroyed with transaction ending at LSN " +
+                         sdk::format_lsn(partial_.end_lsn) + " open: rolled back");
+  }
+  rollback();
+  if (skipped_changes_ > 0) {
+    log(WR_LOG_INFO, "skipped " + std::to_string(skipped_changes_) +
+                         " change(s) of excluded tables (include_tables / exclude_tables)");
+  }
+}
+
 wr_lsn MysqlSink::load_position() {
+  if (partial_.open) {
+    log(WR_LOG_INFO, "rolling back the open transaction ending at LSN " +
+                         sdk::format_lsn(partial_.end_lsn) + " (the host restarts it)");
+    rollback();
+  }
   connect();
   return checkpoint_.load(false);
 }
 
 void MysqlSink::apply(const wr_batch &batch_in) {
   const wr_batch &batch = sdk::checked(&batch_in, "wr_batch");
+  const uint32_t flags = WR_HAS_FIELD(&batch, wr_batch, flags) ? batch.flags : 0u;
+  const bool continues = (flags & WR_BATCH_TXN_CONTINUES) != 0;
+  const bool continued = (flags & WR_BATCH_TXN_CONTINUED) != 0;
   try {
-    connect();
-    prepare_relations(batch);
-    conn_.exec("START TRANSACTION", "starting the batch transaction");
-    in_txn_ = true;
-    const wr_lsn stored = checkpoint_.load(true);
+    if ((continues || continued) && batch.n_txns != 1) {
+      throw sdk::fatal("a batch flagged as part of a transaction holds " +
+                       std::to_string(batch.n_txns) + " transactions, expected exactly one");
+    }
+    if (continued) {
+      const wr_txn &txn = sdk::checked(batch.txns[0], "wr_txn");
+      if (!partial_.open || !in_txn_ || !conn_.connected()) {
+        throw sdk::fatal("a piece continuing the transaction ending at LSN " +
+                         sdk::format_lsn(txn.end_lsn) +
+                         " arrived, but no transaction is open (after a failure the transaction "
+                         "must restart from its first piece)");
+      }
+      if (txn.end_lsn != partial_.end_lsn || txn.xid != partial_.xid) {
+        throw sdk::fatal("a piece of transaction " + std::to_string(txn.xid) + " ending at LSN " +
+                         sdk::format_lsn(txn.end_lsn) + " continues the open transaction " +
+                         std::to_string(partial_.xid) + " ending at LSN " +
+                         sdk::format_lsn(partial_.end_lsn));
+      }
+    } else if (partial_.open) {
+      throw sdk::fatal("a new batch arrived while the transaction ending at LSN " +
+                       sdk::format_lsn(partial_.end_lsn) +
+                       " is still open (its last piece never came); rolled it back");
+    }
+    wr_lsn stored;
+    if (continued) {
+      prepare_relations(batch, true);
+      stored = partial_.stored;
+    } else {
+      connect();
+      prepare_relations(batch, false);
+      conn_.exec("START TRANSACTION", "starting the batch transaction");
+      in_txn_ = true;
+      stored = checkpoint_.load(true);
+    }
+    apply_txns(batch, stored, continued);
+    if (continues) {
+      const wr_txn &txn = sdk::checked(batch.txns[0], "wr_txn");
+      partial_.open = true;
+      partial_.stored = stored;
+      partial_.end_lsn = txn.end_lsn;
+      partial_.xid = txn.xid;
+      return;  // the transaction stays open: no checkpoint, no COMMIT
+    }
+    // The position: the batch's end, which for the last piece of a transaction is that
+    // transaction's end_lsn (taken from the header should a host leave batch.end_lsn low).
+    wr_lsn end = batch.end_lsn;
     std::optional<int64_t> commit_time;
-    uint32_t skipped = 0;
-    for (uint32_t t = 0; t < batch.n_txns; ++t) {
-      const wr_txn &txn = sdk::checked(batch.txns[t], "wr_txn");
-      commit_time = txn.commit_time_us;
-      if (stored != WR_LSN_INVALID && txn.end_lsn != WR_LSN_INVALID && txn.end_lsn <= stored) {
-        ++skipped;  // already applied: applying again would duplicate rows
-        continue;
-      }
-      for (uint32_t i = 0; i < txn.n_changes; ++i) {
-        apply_change(sdk::checked(txn.changes[i], "wr_change"));
-      }
+    if (batch.n_txns > 0) {
+      const wr_txn &last = sdk::checked(batch.txns[batch.n_txns - 1], "wr_txn");
+      commit_time = last.commit_time_us;
+      if (last.end_lsn > end) end = last.end_lsn;
     }
-    flush_inserts();
-    if (skipped) {
-      log(WR_LOG_WARN, "skipped " + std::to_string(skipped) +
-                           " transaction(s) already applied (stored position " +
-                           sdk::format_lsn(stored) + ")");
-    }
-    if (batch.end_lsn > stored) checkpoint_.store(batch.end_lsn, commit_time, now_us());
+    if (end > stored) checkpoint_.store(end, commit_time, now_us());
     if (mysql_commit(conn_.get()) != 0) {
-      conn_.fail("committing the batch ending at LSN " + sdk::format_lsn(batch.end_lsn));
+      conn_.fail("committing the batch ending at LSN " + sdk::format_lsn(end));
     }
     in_txn_ = false;
+    partial_ = {};
+    run_pending_drops(end);
   } catch (...) {
     pending_inserts_.clear();
     rollback();
@@ -113,72 +159,25 @@ void MysqlSink::apply(const wr_batch &batch_in) {
   }
 }
 
-void MysqlSink::prepare_relations(const wr_batch &batch) {
-  std::vector<const wr_relation *> seen;
-  auto visit = [&](const wr_relation *rel_in, const wr_change &c) {
-    if (rel_in == nullptr) {
-      throw sdk::fatal(std::string(sdk::change_kind_name(c.kind)) + " at LSN " +
-                       sdk::format_lsn(c.lsn) + " has no relation");
-    }
-    const wr_relation &rel = sdk::checked(rel_in, "wr_relation");
-    auto it = relations_.find(rel.relation_id);
-    if (it != relations_.end() && it->second->shape.generation == rel.generation) return;
-    for (const wr_relation *s : seen) {
-      if (relation_key(*s) == relation_key(rel)) return;
-    }
-    seen.push_back(&rel);
-    TableShape shape = TableShape::from_relation(rel, options_.schema_map, options_.database);
-    SchemaChange change;
-    try {
-      change = ensure_table(conn_, shape, options_.create_tables, options_.collation);
-    } catch (const sdk::Error &e) {
-      throw sdk::Error(e.status(), std::string(sdk::change_kind_name(c.kind)) + " at LSN " +
-                                       sdk::format_lsn(c.lsn) + ": " + e.what());
-    }
-    if (change.created) {
-      log(WR_LOG_INFO, "created table " + shape.quoted + " for relation " +
-                           std::to_string(shape.relation_id) + " generation " +
-                           std::to_string(shape.generation));
-    }
-    for (const std::string &col : change.added_columns) {
-      log(WR_LOG_INFO, "added column " + quote_ident(col) + " to table " + shape.quoted +
-                           " (relation " + std::to_string(shape.relation_id) + " generation " +
-                           std::to_string(shape.generation) + ")");
-    }
-    if (it == relations_.end()) {
-      it = relations_.emplace(rel.relation_id, std::make_unique<RelationState>()).first;
-    }
-    it->second->statements.clear();
-    it->second->shape = std::move(shape);
-  };
+void MysqlSink::apply_txns(const wr_batch &batch, wr_lsn stored, bool continued) {
+  uint32_t skipped = 0;
   for (uint32_t t = 0; t < batch.n_txns; ++t) {
     const wr_txn &txn = sdk::checked(batch.txns[t], "wr_txn");
+    if (stored != WR_LSN_INVALID && txn.end_lsn != WR_LSN_INVALID && txn.end_lsn <= stored) {
+      ++skipped;  // already applied: applying again would duplicate rows
+      continue;
+    }
     for (uint32_t i = 0; i < txn.n_changes; ++i) {
-      const wr_change &c = sdk::checked(txn.changes[i], "wr_change");
-      if (c.kind == WR_CHANGE_TRUNCATE) {
-        if (c.n_truncate_relations > 0 && c.truncate_relations == nullptr) {
-          throw sdk::fatal("TRUNCATE at LSN " + sdk::format_lsn(c.lsn) + " has no relation list");
-        }
-        for (uint32_t r = 0; r < c.n_truncate_relations; ++r) visit(c.truncate_relations[r], c);
-      } else {
-        visit(c.relation, c);
-      }
+      apply_change(sdk::checked(txn.changes[i], "wr_change"));
     }
   }
-}
-
-MysqlSink::RelationState &MysqlSink::relation(const wr_relation &rel) {
-  auto it = relations_.find(rel.relation_id);
-  if (it == relations_.end()) {
-    throw sdk::fatal("relation " + std::to_string(rel.relation_id) + " was not prepared");
+  // Inserts never stay pending across apply() calls: the host's changes die with the call.
+  flush_inserts();
+  if (skipped && !continued) {
+    log(WR_LOG_WARN, "skipped " + std::to_string(skipped) +
+                         " transaction(s) already applied (stored position " +
+                         sdk::format_lsn(stored) + ")");
   }
-  if (it->second->shape.generation != rel.generation) {
-    // An earlier generation within the batch: its DDL ran in prepare_relations (DDL only
-    // adds), so only the shape and statements change here.
-    it->second->statements.clear();
-    it->second->shape = TableShape::from_relation(rel, options_.schema_map, options_.database);
-  }
-  return *it->second;
 }
 
 void MysqlSink::apply_change(const wr_change &c) {
@@ -186,6 +185,10 @@ void MysqlSink::apply_change(const wr_change &c) {
     case WR_CHANGE_INSERT:
     case WR_CHANGE_UPDATE:
     case WR_CHANGE_DELETE:
+      if (excluded(*c.relation)) {
+        ++skipped_changes_;
+        return;
+      }
       apply_row(c);
       return;
     case WR_CHANGE_TRUNCATE:
@@ -228,10 +231,13 @@ bool MysqlSink::value_bytes(const wr_value &v, const ColumnInfo &col, const wr_c
                              " has no NaN/Infinity; special_floats: null). Warned once.");
       }
       return false;
-    case Conversion::Malformed:
+    case Conversion::Malformed: {
+      const std::string detail = malformed_detail(sdk::bytes(v), col.type.cls);
       throw sdk::fatal(describe(c, shape) + ": malformed value " + sdk::describe_value(v) +
                        " for column " + col.quoted + " (type oid " + std::to_string(col.type_oid) +
-                       ", " + describe_identity(c, shape) + ")");
+                       ", " + describe_identity(c, shape) + ")" +
+                       (detail.empty() ? "" : ": " + detail));
+    }
     case Conversion::OutOfRange:
       break;
   }
@@ -454,6 +460,10 @@ void MysqlSink::flush_inserts() {
 
 void MysqlSink::apply_truncate(const wr_change &c) {
   for (uint32_t i = 0; i < c.n_truncate_relations; ++i) {
+    if (excluded(*c.truncate_relations[i])) {
+      ++skipped_changes_;
+      continue;
+    }
     RelationState &rs = relation(*c.truncate_relations[i]);
     CachedStatement *cs;
     try {
@@ -468,6 +478,7 @@ void MysqlSink::apply_truncate(const wr_change &c) {
 }
 
 void MysqlSink::rollback() noexcept {
+  partial_ = {};
   if (in_txn_ && conn_.connected()) {
     if (mysql_rollback(conn_.get()) != 0) {
       log(WR_LOG_ERROR,

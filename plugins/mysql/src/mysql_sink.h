@@ -14,7 +14,9 @@
 #include "connection.h"
 #include "load_data.h"
 #include "options.h"
+#include "schema_diff.h"
 #include "statement_cache.h"
+#include "table_filter.h"
 #include "table_shape.h"
 
 namespace walrelay::mysql {
@@ -25,29 +27,69 @@ class MysqlSink {
   /// Parses options, connects (WR_RETRY when the server is unreachable) and creates the
   /// checkpoint table. Throws sdk::Error.
   explicit MysqlSink(sdk::SinkContext &ctx);
+  /// Rolls back a transaction left open by a partial batch (WR_BATCH_TXN_CONTINUES).
+  ~MysqlSink();
+  MysqlSink(const MysqlSink &) = delete;
+  MysqlSink &operator=(const MysqlSink &) = delete;
 
-  /// The end LSN stored for this sink, or WR_LSN_INVALID. Reconnects when needed.
+  /// The end LSN stored for this sink, or WR_LSN_INVALID. Reconnects when needed. A
+  /// transaction left open by a partial batch is rolled back first (the host calls this
+  /// before restarting a transaction from its first piece).
   wr_lsn load_position();
 
   /// Applies every transaction of `batch` in order plus the checkpoint, in one MySQL
-  /// transaction. DDL (create table, add column) runs first, outside it, since MySQL
-  /// commits DDL implicitly. On error rolls back and throws: WR_RETRY for lost
+  /// transaction. DDL (create table, add / modify column) runs first, outside it, since
+  /// MySQL commits DDL implicitly; column drops (drop_columns) run after the commit.
+  /// Changes of tables skipped by include_tables / exclude_tables are counted, not applied. On error rolls back and throws: WR_RETRY for lost
   /// connections, deadlocks and lock wait timeouts (the connection is re-opened on the
   /// next call), WR_FATAL naming table, key and LSN otherwise. Transactions whose end_lsn
   /// is at or below the stored checkpoint are skipped.
+  ///
+  /// Partial transactions (WR_CAP_PARTIAL_TXN, batch.flags): a piece flagged
+  /// WR_BATCH_TXN_CONTINUES leaves the MySQL transaction open (no checkpoint, no COMMIT);
+  /// a piece flagged WR_BATCH_TXN_CONTINUED runs in that open transaction (no new START
+  /// TRANSACTION). A continued piece that needs DDL (MySQL would commit the open
+  /// transaction implicitly) rolls back, runs the DDL and throws WR_RETRY, so the host
+  /// restarts the transaction from its first piece. Any failure rolls back the whole open
+  /// transaction.
   void apply(const wr_batch &batch);
 
  private:
   /// Cached state of one source relation: its current shape and statements.
   struct RelationState {
-    TableShape shape;
+    TableShape shape;   ///< the generation statements are currently prepared for
+    TableShape latest;  ///< the highest generation whose DDL ran
     StatementCache statements;
+  };
+  /// A column to drop (drop_columns: true) once a commit covers the change that brought
+  /// the generation without it: older generations may still be replayed until then.
+  struct PendingDrop {
+    uint32_t relation_id;
+    std::string column;
+    wr_lsn seen_lsn;  ///< LSN of the change carrying the new generation
   };
 
   /// Connects when needed; forgets per-connection state when the connection is new.
   void connect();
-  /// Runs DDL for every relation of the batch that is new or has a new generation.
-  void prepare_relations(const wr_batch &batch);
+  /// Runs DDL for every relation of the batch that is new or has a new generation. With
+  /// `in_open_txn` (a continued piece) DDL cannot run without committing the open
+  /// transaction: then it rolls back, runs the DDL and throws WR_RETRY.
+  void prepare_relations(const wr_batch &batch, bool in_open_txn);
+  /// Applies every change of the batch's transactions above `stored` (skipping older ones).
+  void apply_txns(const wr_batch &batch, wr_lsn stored, bool continued);
+  /// Throws WR_FATAL for what the schema-change policy forbids (schema_change: fail and
+  /// columns added/dropped; type_change: fail and a retyped column), naming table, column
+  /// and the LSN of change `c`.
+  void check_schema_change(const GenerationDiff &diff, const TableShape &shape,
+                           const wr_change &c) const;
+  /// After a commit up to `committed`: drops the columns queued by drop_columns whose
+  /// generation change is committed (outside any transaction). Failures are logged (the
+  /// column stays), never thrown.
+  void run_pending_drops(wr_lsn committed) noexcept;
+  /// True when include_tables / exclude_tables skip `rel` (logged once per table).
+  bool excluded(const wr_relation &rel);
+  /// TableShape::from_relation with this sink's naming options.
+  TableShape shape_of(const wr_relation &rel) const;
   /// The cached state of `rel` (prepare_relations ran for it).
   RelationState &relation(const wr_relation &rel);
   void apply_change(const wr_change &c);
@@ -78,7 +120,20 @@ class MysqlSink {
   Checkpoint checkpoint_;
   bool connected_before_ = false;
   bool in_txn_ = false;
+  /// State of a transaction delivered in pieces while its MySQL transaction is open
+  /// between apply() calls (open == true).
+  struct OpenPartial {
+    bool open = false;
+    wr_lsn stored = 0;   ///< checkpoint read when the first piece started
+    wr_lsn end_lsn = 0;  ///< of the open transaction
+    uint32_t xid = 0;
+  } partial_;
   std::unordered_map<uint32_t, std::unique_ptr<RelationState>> relations_;
+  std::vector<PendingDrop> pending_drops_;
+  TableFilter filter_;
+  std::unordered_map<uint64_t, bool> excluded_;  ///< (relation id, generation) -> skipped
+  std::set<std::string> logged_excluded_;        ///< "schema.table" already logged
+  uint64_t skipped_changes_ = 0;
   std::vector<const wr_change *> pending_inserts_;
   std::set<std::string> warned_special_;  ///< columns already warned about NaN/Infinity
   // Scratch reused across rows (no per-row allocation once grown).

@@ -17,7 +17,19 @@ std::string quote_ident(std::string_view name) {
 
 Destination destination(std::string_view schema, std::string_view name,
                         const std::map<std::string, std::string> &schema_map,
-                        const std::string &default_db) {
+                        const std::string &default_db,
+                        const std::map<std::string, std::string> &table_map) {
+  if (!table_map.empty()) {
+    std::string source(schema);
+    source += '.';
+    source += name;
+    auto t = table_map.find(source);
+    if (t != table_map.end()) {
+      Destination d = destination(schema, name, schema_map, default_db);
+      d.table = t->second;
+      return d;
+    }
+  }
   auto it = schema_map.find(std::string(schema));
   if (it != schema_map.end()) return {it->second, std::string(name)};
   if (schema == "public") return {default_db, std::string(name)};

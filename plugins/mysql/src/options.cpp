@@ -31,8 +31,29 @@ unsigned ranged(const sdk::Config &config, const std::string &key, long long def
   return static_cast<unsigned>(v);
 }
 
-/// Parses "a=b,c=d" (spaces around items allowed).
-std::map<std::string, std::string> parse_map(const sdk::Config &config, const std::string &key) {
+/// Splits "a, b,c" at commas, trimming spaces; empty items are an error.
+std::vector<std::string> parse_list(const sdk::Config &config, const std::string &key) {
+  std::vector<std::string> out;
+  const std::string text = config.get_or(key, "");
+  if (text.find_first_not_of(' ') == std::string::npos) return out;
+  size_t pos = 0;
+  while (true) {
+    size_t end = text.find(',', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string item = text.substr(pos, end - pos);
+    const size_t a = item.find_first_not_of(' ');
+    const size_t b = item.find_last_not_of(' ');
+    if (a == std::string::npos) bad(config, key, "has an empty item in '" + text + "'");
+    out.push_back(item.substr(a, b - a + 1));
+    if (end == text.size()) break;
+    pos = end + 1;
+  }
+  return out;
+}
+
+/// Parses "a=b,c=d" (spaces around items allowed). `what` names the items in errors.
+std::map<std::string, std::string> parse_map(const sdk::Config &config, const std::string &key,
+                                             const std::string &what = "schema=database") {
   std::map<std::string, std::string> out;
   const std::string text = config.get_or(key, "");
   size_t pos = 0;
@@ -45,12 +66,12 @@ std::map<std::string, std::string> parse_map(const sdk::Config &config, const st
     item = a == std::string::npos ? "" : item.substr(a, b - a + 1);
     const size_t eq = item.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == item.size()) {
-      bad(config, key, "must be a list of schema=database items, got '" + item + "'");
+      bad(config, key, "must be a list of " + what + " items, got '" + item + "'");
     }
     std::string from = item.substr(0, eq), to = item.substr(eq + 1);
     while (!from.empty() && from.back() == ' ') from.pop_back();
     while (!to.empty() && to.front() == ' ') to.erase(0, 1);
-    if (!out.emplace(from, to).second) bad(config, key, "maps schema '" + from + "' twice");
+    if (!out.emplace(from, to).second) bad(config, key, "maps '" + from + "' twice");
     pos = end + 1;
     if (end == text.size()) break;
   }
@@ -109,6 +130,30 @@ SinkOptions SinkOptions::parse(const sdk::Config &config) {
     }
   }
   if (o.collation.empty()) bad(config, "collation", "must not be empty");
+  const std::string sc = lower(config.get_or("schema_change", "follow"));
+  if (sc != "follow" && sc != "fail")
+    bad(config, "schema_change", "must be follow or fail, got '" + sc + "'");
+  o.schema_change_fail = sc == "fail";
+  o.drop_columns = config.get_bool("drop_columns", false);
+  const std::string tc = lower(config.get_or("type_change", "fail"));
+  if (tc != "follow" && tc != "fail")
+    bad(config, "type_change", "must be follow or fail, got '" + tc + "'");
+  o.type_change_follow = tc == "follow";
+  o.include_tables = parse_list(config, "include_tables");
+  o.exclude_tables = parse_list(config, "exclude_tables");
+  o.table_map = parse_map(config, "table_map", "schema.table=table");
+  std::map<std::string, std::string> targets;  // destination -> source, to catch clashes
+  for (const auto &[from, to] : o.table_map) {
+    const size_t dot = from.find('.');
+    if (dot == std::string::npos || dot == 0 || dot + 1 == from.size()) {
+      bad(config, "table_map", "needs schema.table on the left of '=', got '" + from + "'");
+    }
+    auto [it, fresh] = targets.emplace(from.substr(0, dot) + "\n" + to, from);
+    if (!fresh) {
+      bad(config, "table_map", "maps both '" + it->second + "' and '" + from + "' to table '" +
+                                   to + "'");
+    }
+  }
   return o;
 }
 

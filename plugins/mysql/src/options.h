@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace walrelay::mysql {
 
@@ -37,6 +38,19 @@ inline constexpr wr_option kOptions[] = {
      "float/numeric NaN and +-Infinity into a DOUBLE/DECIMAL column: null or fail"},
     {"collation", WR_OPT_STRING, 0, "utf8mb4_nopad_bin",
      "collation of created tables (binary, no pad: keys compare like PostgreSQL's)"},
+    {"schema_change", WR_OPT_STRING, 0, "follow",
+     "columns added/dropped by a new relation generation: follow (ALTER TABLE) or fail"},
+    {"drop_columns", WR_OPT_BOOL, 0, "false",
+     "with schema_change follow: drop MySQL columns dropped in PostgreSQL (false: keep them, "
+     "new rows get NULL)"},
+    {"type_change", WR_OPT_STRING, 0, "fail",
+     "a column whose PostgreSQL type changed: fail or follow (ALTER TABLE MODIFY COLUMN)"},
+    {"include_tables", WR_OPT_STRING, 0, "",
+     "only these source tables, e.g. \"public.*,sales.orders\" (empty: all)"},
+    {"exclude_tables", WR_OPT_STRING, 0, "",
+     "skip these source tables, e.g. \"public.tmp_*\" (wins over include_tables)"},
+    {"table_map", WR_OPT_STRING, 0, "",
+     "source table to destination table name, e.g. \"public.users=app_users\""},
 };
 
 /// TLS mode (the values of ssl_mode).
@@ -62,6 +76,13 @@ struct SinkOptions {
   unsigned load_data_min_rows = 1000;  ///< 0: LOAD DATA off
   bool special_floats_fail = false;    ///< special_floats: fail (true) or null (false)
   std::string collation = "utf8mb4_nopad_bin";
+  bool schema_change_fail = false;  ///< schema_change: fail (true) or follow (false)
+  bool drop_columns = false;
+  bool type_change_follow = false;  ///< type_change: follow (true) or fail (false)
+  std::vector<std::string> include_tables;  ///< glob patterns over "schema.table"
+  std::vector<std::string> exclude_tables;  ///< glob patterns over "schema.table"
+  /// "schema.table" -> destination table name (in the database the schema maps to).
+  std::map<std::string, std::string> table_map;
 
   /// Parses and validates `config` (unknown keys are rejected by the SDK adapter before);
   /// throws sdk::invalid_config naming the key.

@@ -7,5 +7,6 @@
 WALRELAY_SINK_PLUGIN(walrelay::mysql::MysqlSink, "mysql", "0.1.0",
                      "applies changes to MySQL/MariaDB, exactly once (checkpoint in the same "
                      "transaction)",
-                     WR_CAP_TRANSACTIONAL | WR_CAP_TRUNCATE | WR_CAP_SCHEMA_CHANGE,
+                     WR_CAP_TRANSACTIONAL | WR_CAP_TRUNCATE | WR_CAP_SCHEMA_CHANGE |
+                         WR_CAP_PARTIAL_TXN,
                      walrelay::mysql::kOptions)

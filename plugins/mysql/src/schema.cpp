@@ -1,4 +1,5 @@
-// Destination table DDL: CREATE TABLE for a new relation, ALTER TABLE ADD COLUMN on change.
+// Destination table DDL: CREATE TABLE for a new relation, ALTER TABLE ADD / MODIFY / DROP
+// COLUMN on schema changes.
 #include "schema.h"
 
 #include <mysqld_error.h>
@@ -52,36 +53,59 @@ std::string create_table_sql(const TableShape &shape, const std::string &collati
   return sql;
 }
 
-SchemaChange ensure_table(Connection &conn, const TableShape &shape, bool create_tables,
-                          const std::string &collation) {
-  SchemaChange change;
+TablePlan plan_table(Connection &conn, const TableShape &shape, const SchemaPolicy &policy,
+                     const std::vector<std::string> &modify) {
+  TablePlan plan;
   auto cols = existing_columns(conn, shape);
   if (!cols) {
-    if (!create_tables) {
+    if (!policy.create_tables) {
       throw sdk::fatal("table " + shape.quoted + " does not exist and create_tables is off");
     }
-    conn.exec("CREATE DATABASE IF NOT EXISTS " + quote_ident(shape.dest.database) +
-                  " CHARACTER SET utf8mb4 COLLATE " + collation,
-              "creating database " + quote_ident(shape.dest.database));
-    conn.exec(create_table_sql(shape, collation), "creating table " + shape.quoted);
-    change.created = true;
-    return change;
+    plan.create = true;
+    plan.statements.push_back("CREATE DATABASE IF NOT EXISTS " + quote_ident(shape.dest.database) +
+                              " CHARACTER SET utf8mb4 COLLATE " + policy.collation);
+    plan.statements.push_back(create_table_sql(shape, policy.collation));
+    return plan;
   }
   std::string alter;
+  auto add_clause = [&](const std::string &clause) {
+    alter += alter.empty() ? "ALTER TABLE " + shape.quoted + " " : ", ";
+    alter += clause;
+  };
   for (const ColumnInfo &c : shape.columns) {
     bool found = false;
     for (const std::string &have : *cols) found = found || sdk::ascii_iequal(have, c.name);
-    if (found) continue;
-    if (!create_tables) {
+    bool retype = false;
+    for (const std::string &m : modify) retype = retype || sdk::ascii_iequal(m, c.name);
+    if (found && !retype) continue;
+    if (!found && !policy.create_tables) {
       throw sdk::fatal("table " + shape.quoted + " has no column " + c.quoted +
                        " and create_tables is off");
     }
-    alter += alter.empty() ? "ALTER TABLE " + shape.quoted + " ADD COLUMN " : ", ADD COLUMN ";
-    alter += c.quoted + " " + c.type.decl;
-    change.added_columns.push_back(c.name);
+    if (!found && !policy.alter_existing) {
+      throw sdk::fatal("table " + shape.quoted + " has no column " + c.quoted +
+                       " and schema_change is 'fail'");
+    }
+    if (found) {
+      add_clause("MODIFY COLUMN " + c.quoted + " " + c.type.decl);
+      plan.modified.push_back(c.name);
+    } else {
+      add_clause("ADD COLUMN " + c.quoted + " " + c.type.decl);
+      plan.added.push_back(c.name);
+    }
   }
-  if (!alter.empty()) conn.exec(alter, "adding columns to " + shape.quoted);
-  return change;
+  if (!alter.empty()) plan.statements.push_back(std::move(alter));
+  return plan;
+}
+
+void run_plan(Connection &conn, const TableShape &shape, const TablePlan &plan) {
+  for (const std::string &sql : plan.statements) {
+    conn.exec(sql, (plan.create ? "creating table " : "altering table ") + shape.quoted);
+  }
+}
+
+std::string drop_column_sql(const std::string &quoted_table, const std::string &column) {
+  return "ALTER TABLE " + quoted_table + " DROP COLUMN " + quote_ident(column);
 }
 
 }  // namespace walrelay::mysql

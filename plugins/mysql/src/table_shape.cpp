@@ -5,13 +5,15 @@ namespace walrelay::mysql {
 
 TableShape TableShape::from_relation(const wr_relation &rel,
                                      const std::map<std::string, std::string> &schema_map,
-                                     const std::string &default_db) {
+                                     const std::string &default_db,
+                                     const std::map<std::string, std::string> &table_map) {
   TableShape s;
   s.relation_id = rel.relation_id;
   s.generation = rel.generation;
   s.replica_identity = rel.replica_identity;
   s.dest =
-      destination(rel.schema ? rel.schema : "", rel.name ? rel.name : "", schema_map, default_db);
+      destination(rel.schema ? rel.schema : "", rel.name ? rel.name : "", schema_map, default_db,
+                  table_map);
   s.quoted = qualified(s.dest);
   const bool pk = (rel.replica_identity == WR_REPLICA_IDENTITY_DEFAULT ||
                    rel.replica_identity == WR_REPLICA_IDENTITY_INDEX);
@@ -22,6 +24,8 @@ TableShape TableShape::from_relation(const wr_relation &rel,
     info.name = c.name ? c.name : "";
     info.quoted = quote_ident(info.name);
     info.type_oid = c.type_oid;
+    info.typmod = c.typmod;
+    if (c.type_name != nullptr) info.type_name = c.type_name;
     info.key = (c.flags & WR_COLUMN_KEY) != 0;
     // Only primary key columns need an indexable type.
     info.type = map_type(c.type_oid, c.typmod, info.key && pk, c.type_name != nullptr);

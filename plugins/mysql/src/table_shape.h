@@ -18,6 +18,8 @@ struct ColumnInfo {
   std::string name;    ///< unquoted, as in the source
   std::string quoted;  ///< quote_ident(name)
   uint32_t type_oid = 0;
+  int32_t typmod = -1;
+  std::string type_name;  ///< user types (Type message): the name; else empty
   MysqlType type;
   bool key = false;  ///< WR_COLUMN_KEY
 };
@@ -33,14 +35,21 @@ struct TableShape {
   std::vector<ColumnInfo> columns;
   std::vector<uint32_t> key_columns;  ///< indexes into columns, in column order
 
-  /// Builds the shape of `rel`, placing it with the schema map.
+  /// Builds the shape of `rel`, placing it with the schema map and table map (see
+  /// destination()).
   static TableShape from_relation(const wr_relation &rel,
                                   const std::map<std::string, std::string> &schema_map,
-                                  const std::string &default_db);
+                                  const std::string &default_db,
+                                  const std::map<std::string, std::string> &table_map = {});
 
   /// True when the created table gets a PRIMARY KEY: replica identity DEFAULT or INDEX and
   /// at least one key column (REPLICA IDENTITY FULL marks every column as key).
   bool use_primary_key() const;
 };
+
+/// (relation id, generation) as one key.
+inline uint64_t relation_key(const wr_relation &rel) {
+  return (uint64_t{rel.relation_id} << 32) | rel.generation;
+}
 
 }  // namespace walrelay::mysql

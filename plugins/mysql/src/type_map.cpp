@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include "pg_array.h"
+
 namespace walrelay::mysql {
 namespace {
 
@@ -121,6 +123,13 @@ bool expect(std::string_view t, size_t &pos, char c) {
 
 MysqlType map_type(uint32_t oid, int32_t typmod, bool key, bool user_type) {
   if (user_type) return {"VARCHAR(255)", ValueClass::Text};
+  ArrayElement element;
+  if (array_element_kind(oid, element)) {
+    const ValueClass cls = element == ArrayElement::Number ? ValueClass::ArrayNumber
+                           : element == ArrayElement::Bool ? ValueClass::ArrayBool
+                                                           : ValueClass::ArrayString;
+    return {key ? "VARCHAR(255)" : "JSON", cls};
+  }
   switch (oid) {
     case kBool:
       return {"TINYINT(1)", ValueClass::Bool};
@@ -273,6 +282,20 @@ bool timestamptz_to_utc(std::string_view t, std::string &out) {
   return true;
 }
 
+std::string malformed_detail(std::string_view text, ValueClass cls) {
+  if (cls != ValueClass::ArrayNumber && cls != ValueClass::ArrayBool &&
+      cls != ValueClass::ArrayString) {
+    return {};
+  }
+  std::string out, error;
+  array_to_json(text,
+                cls == ValueClass::ArrayNumber ? ArrayElement::Number
+                : cls == ValueClass::ArrayBool ? ArrayElement::Bool
+                                               : ArrayElement::String,
+                out, error);
+  return error;
+}
+
 Conversion convert_value(std::string_view text, ValueClass cls, std::string &scratch,
                          std::string_view &out) {
   out = text;
@@ -304,6 +327,17 @@ Conversion convert_value(std::string_view text, ValueClass cls, std::string &scr
       if (!timestamptz_to_utc(text, scratch)) return Conversion::Malformed;
       out = scratch;
       return Conversion::Ok;
+    case ValueClass::ArrayNumber:
+    case ValueClass::ArrayBool:
+    case ValueClass::ArrayString: {
+      const ArrayElement kind = cls == ValueClass::ArrayNumber ? ArrayElement::Number
+                                : cls == ValueClass::ArrayBool ? ArrayElement::Bool
+                                                               : ArrayElement::String;
+      std::string error;
+      if (!array_to_json(text, kind, scratch, error)) return Conversion::Malformed;
+      out = scratch;
+      return Conversion::Ok;
+    }
   }
   return Conversion::Malformed;
 }

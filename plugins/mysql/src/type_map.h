@@ -20,6 +20,9 @@ enum class ValueClass : uint8_t {
   Date,         ///< date: "infinity" and BC dates do not fit
   Timestamp,    ///< timestamp: as Date
   TimestampTz,  ///< timestamptz: converted to UTC, offset dropped
+  ArrayNumber,  ///< int/float/numeric arrays: array text -> JSON array of numbers
+  ArrayBool,    ///< bool arrays: array text -> JSON array of true/false
+  ArrayString,  ///< other built-in arrays: array text -> JSON array of strings
 };
 
 /// The destination column type of one source column.
@@ -37,7 +40,7 @@ MysqlType map_type(uint32_t type_oid, int32_t typmod, bool key, bool user_type);
 enum class Conversion : uint8_t {
   Ok,          ///< `out` holds the bytes to bind (string or blob)
   Special,     ///< NaN / Infinity / -Infinity for a DOUBLE or DECIMAL column
-  Malformed,   ///< the text is not valid for its class (e.g. bad bytea hex)
+  Malformed,   ///< the text is not valid for its class (e.g. bad bytea hex, bad array)
   OutOfRange,  ///< infinity or a BC date/timestamp: MySQL has no such value
 };
 
@@ -45,6 +48,10 @@ enum class Conversion : uint8_t {
 /// `scratch` (which must outlive the use of `out`).
 Conversion convert_value(std::string_view text, ValueClass cls, std::string &scratch,
                          std::string_view &out);
+
+/// Why convert_value found `text` malformed for `cls`, for error messages (array parse
+/// errors name the byte offset); empty when there is nothing to add.
+std::string malformed_detail(std::string_view text, ValueClass cls);
 
 /// Decodes bytea text output into `out` (cleared first): hex format "\x0a0b..." or the
 /// legacy escape format. Returns false when the text is malformed.

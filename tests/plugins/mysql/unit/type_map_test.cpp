@@ -53,8 +53,8 @@ TEST(mysql_type_map, EveryMappedBuiltInType) {
   EXPECT_EQ(decl(kTimestamptz), "DATETIME(6)");
   EXPECT_EQ(decl(kInterval), "VARCHAR(255)");
   EXPECT_EQ(decl(kUuid), "CHAR(36)");
-  EXPECT_EQ(decl(kInt4Array), "LONGTEXT");
-  EXPECT_EQ(decl(kTextArray), "LONGTEXT");
+  EXPECT_EQ(decl(kInt4Array), "JSON");
+  EXPECT_EQ(decl(kTextArray), "JSON");
   EXPECT_EQ(decl(600), "LONGTEXT");  // point: text output
 
   EXPECT_EQ(map_type(kBool, -1, false, false).cls, ValueClass::Bool);
