@@ -109,8 +109,8 @@ bool DeliveryWorker::deliver(std::vector<TransactionPtr> &batch) {
   }
 }
 
-bool DeliveryWorker::read_piece(spool::Reader &reader, spool::RelationMap &rels,
-                                const spool::TxnRef &ref, bool whole, Transaction &t,
+bool DeliveryWorker::read_piece(spool::Reader &reader, const spool::TxnRef &ref, bool whole,
+                                Transaction &t,
                                 bool &more) {
   more = false;
   bool any = false;
@@ -124,8 +124,7 @@ bool DeliveryWorker::read_piece(spool::Reader &reader, spool::RelationMap &rels,
     }
     const spool::RecordType type = spool::record_type(rec);
     if (type == spool::RecordType::kRelation) {
-      auto desc = spool::decode_relation(rec);
-      rels[{desc->id(), desc->generation()}] = std::move(desc);
+      relations_.add(spool::decode_relation(rec));
       continue;
     }
     if (type != spool::RecordType::kChunk)
@@ -133,7 +132,7 @@ bool DeliveryWorker::read_piece(spool::Reader &reader, spool::RelationMap &rels,
                               std::to_string(ref.serial));
     std::string &keep = t.next_record();
     keep.swap(rec);
-    spool::decode_changes(keep, rels, ref.aborted, messages_, t);
+    spool::decode_changes(keep, relations_.map(), ref.aborted, messages_, t);
     any = true;
     if (!whole && t.bytes() >= config_.batch_max_bytes) {
       // Is there more? Look one record ahead.
@@ -151,14 +150,13 @@ bool DeliveryWorker::deliver_ref(const spool::TxnRef &ref) {
   for (;;) {
     if (sink_.position() >= ref.header.end_lsn) return true;
     spool::Reader reader(journal_.txn_file_options(ref.serial), spool::Position{});
-    spool::RelationMap rels;
     has_lookahead_ = false;
     bool first = true, retry = false;
     uint64_t changes = 0, pieces = 0;
     while (!retry) {
       TransactionPtr t = pool_.get();
       bool more = false;
-      read_piece(reader, rels, ref, !partial, *t, more);
+      read_piece(reader, ref, !partial, *t, more);
       spool::set_header(ref.header, *t);
       if (!partial && first && t->bytes() > config_.batch_max_bytes)
         spdlog::warn("sink '{}' does not take transactions in pieces (WR_CAP_PARTIAL_TXN): "
@@ -208,7 +206,6 @@ void DeliveryWorker::run() {
   };
   try {
     spool::Reader reader(journal_.main_options(), journal_.first_position());
-    spool::RelationMap rels;
     std::string rec;
     while (!stop_.requested()) {
       const spool::Position at = reader.position();
@@ -225,11 +222,9 @@ void DeliveryWorker::run() {
         continue;
       }
       switch (spool::record_type(rec)) {
-        case spool::RecordType::kRelation: {
-          auto desc = spool::decode_relation(rec);
-          rels[{desc->id(), desc->generation()}] = std::move(desc);
+        case spool::RecordType::kRelation:
+          relations_.add(spool::decode_relation(rec));
           break;
-        }
         case spool::RecordType::kTxn: {
           const spool::TxnHeader h = spool::decode_txn_header(rec);
           const wr_lsn floor = batch.empty() ? sink_.position()
@@ -242,7 +237,7 @@ void DeliveryWorker::run() {
           TransactionPtr t = pool_.get();
           std::string &keep = t->next_record();
           keep.swap(rec);
-          spool::decode_changes(keep, rels, {}, messages_, *t);
+          spool::decode_changes(keep, relations_.map(), {}, messages_, *t);
           if (!check_supported(*t)) {
             pool_.put(std::move(t));
             release(batch);

@@ -53,7 +53,7 @@ class DeliveryWorker {
   bool deliver_ref(const spool::TxnRef &ref);
   /// Reads the transaction file's records into `t` until about batch_max_bytes (or all when
   /// `whole`); false when the file is exhausted before any change record.
-  bool read_piece(spool::Reader &reader, spool::RelationMap &rels, const spool::TxnRef &ref,
+  bool read_piece(spool::Reader &reader, const spool::TxnRef &ref,
                   bool whole, Transaction &t, bool &more);
   bool check_supported(const Transaction &t);
   void release(std::vector<TransactionPtr> &batch);
@@ -67,6 +67,7 @@ class DeliveryWorker {
   StopSignal &stop_;
   uint64_t stop_lsn_;
   bool messages_;  // the sink takes WR_CHANGE_MESSAGE
+  spool::RelationRegistry relations_;  // from the journal and transaction files
   std::atomic<wr_lsn> position_;
   std::atomic<uint64_t> txns_{0}, changes_{0};
   std::vector<const wr_txn *> txn_ptrs_;         // reused per apply

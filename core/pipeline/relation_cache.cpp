@@ -54,6 +54,34 @@ bool RelationDesc::same_shape(const pgoutput::Relation &msg) const {
   return true;
 }
 
+pgoutput::Relation RelationDesc::as_message(
+    std::unordered_map<uint32_t, std::pair<std::string, std::string>> &types) const {
+  pgoutput::Relation msg;
+  msg.relation_id = rel_.relation_id;
+  msg.schema = schema_;
+  msg.name = name_;
+  msg.replica_identity = static_cast<char>(rel_.replica_identity);
+  msg.columns.resize(columns_.size());
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    const wr_column &c = columns_[i];
+    msg.columns[i] = {static_cast<uint8_t>((c.flags & WR_COLUMN_KEY) ? 1 : 0), col_names_[i],
+                      c.type_oid, c.typmod};
+    if (c.type_schema) types[c.type_oid] = {type_names_[2 * i], type_names_[2 * i + 1]};
+  }
+  return msg;
+}
+
+bool RelationDesc::same_shape(const RelationDesc &other) const {
+  std::unordered_map<uint32_t, std::pair<std::string, std::string>> types;
+  return same_shape(other.as_message(types));
+}
+
+std::shared_ptr<const RelationDesc> RelationDesc::renumbered(uint32_t generation) const {
+  std::unordered_map<uint32_t, std::pair<std::string, std::string>> types;
+  const pgoutput::Relation msg = as_message(types);
+  return std::make_shared<const RelationDesc>(msg, generation, types);
+}
+
 std::shared_ptr<const RelationDesc> RelationCache::update(const pgoutput::Relation &msg) {
   auto it = relations_.find(msg.relation_id);
   if (it != relations_.end() && it->second->same_shape(msg)) return it->second;

@@ -30,6 +30,10 @@ class RelationDesc {
   const std::string &qualified_name() const { return qualified_; }
   /// True when `msg` describes exactly this shape (names, types, flags, identity).
   bool same_shape(const pgoutput::Relation &msg) const;
+  /// True when `other` has exactly this shape (its generation aside).
+  bool same_shape(const RelationDesc &other) const;
+  /// The same shape under another generation number.
+  std::shared_ptr<const RelationDesc> renumbered(uint32_t generation) const;
 
  private:
   std::string schema_, name_, qualified_;
@@ -37,6 +41,10 @@ class RelationDesc {
   std::vector<std::string> type_names_;  // "schema\0name" pairs flattened: [2*i], [2*i+1]
   std::vector<wr_column> columns_;
   wr_relation rel_{};
+
+  /// This descriptor as the Relation message it came from, and its type names by OID.
+  pgoutput::Relation as_message(
+      std::unordered_map<uint32_t, std::pair<std::string, std::string>> &types) const;
 };
 
 /// Maps relation id -> current descriptor. Only the source thread touches it.

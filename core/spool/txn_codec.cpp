@@ -143,12 +143,18 @@ TxnHeader get_header(In &in) {
   return h;
 }
 
-const RelationDesc &find_rel(In &in, const RelationMap &rels) {
+// The relation a change names; kept alive by the transaction (the map entry may be
+// replaced by a later announcement while the transaction waits in a batch).
+const RelationDesc &find_rel(In &in, const RelationMap &rels, Transaction &txn) {
   const uint32_t id = in.get<uint32_t>(), gen = in.get<uint32_t>();
   auto it = rels.find({id, gen});
   if (it == rels.end())
     corrupt("change refers to relation id " + std::to_string(id) + " generation " +
             std::to_string(gen) + " that no earlier relation record describes");
+  auto &keep = txn.relations;
+  if (keep.empty() || keep.back() != it->second) {
+    if (std::find(keep.begin(), keep.end(), it->second) == keep.end()) keep.push_back(it->second);
+  }
   return *it->second;
 }
 
@@ -175,7 +181,8 @@ const wr_value *get_tuple(In &in, const RelationDesc &rel, Arena &arena) {
 }
 
 // One change; nullptr when it is a message that is left out.
-wr_change *get_change(In &in, const RelationMap &rels, bool messages, Arena &arena) {
+wr_change *get_change(In &in, const RelationMap &rels, bool messages, Transaction &txn) {
+  Arena &arena = txn.arena;
   const uint8_t kind = in.byte();
   const uint64_t lsn = in.get<uint64_t>();
   auto *c = arena.allocate_array<wr_change>(1);
@@ -187,7 +194,7 @@ wr_change *get_change(In &in, const RelationMap &rels, bool messages, Arena &are
     case WR_CHANGE_INSERT:
     case WR_CHANGE_UPDATE:
     case WR_CHANGE_DELETE: {
-      const RelationDesc &rel = find_rel(in, rels);
+      const RelationDesc &rel = find_rel(in, rels, txn);
       c->relation = rel.abi();
       c->old_kind = in.byte();
       if (c->old_kind > WR_OLD_FULL || (kind == WR_CHANGE_DELETE && c->old_kind == WR_OLD_NONE) ||
@@ -209,7 +216,7 @@ wr_change *get_change(In &in, const RelationMap &rels, bool messages, Arena &are
       const uint32_t n = in.get<uint32_t>();
       in.need(static_cast<size_t>(n) * 8, "truncate relation list");
       auto **list = arena.allocate_array<const wr_relation *>(n);
-      for (uint32_t i = 0; i < n; ++i) list[i] = find_rel(in, rels).abi();
+      for (uint32_t i = 0; i < n; ++i) list[i] = find_rel(in, rels, txn).abi();
       c->n_truncate_relations = n;
       c->truncate_relations = list;
       return c;
@@ -243,6 +250,16 @@ std::string_view body(std::string_view payload, RecordType type) {
   return payload.substr(1);
 }
 }  // namespace
+
+void RelationRegistry::add(const std::shared_ptr<const RelationDesc> &d) {
+  const uint32_t id = d->id();
+  auto &cur = current_[id];
+  if (!cur || !cur->same_shape(*d)) {
+    const uint32_t gen = ++generation_[id];
+    cur = gen == d->generation() ? d : d->renumbered(gen);
+  }
+  by_key_[{id, d->generation()}] = cur;
+}
 
 RecordType record_type(std::string_view payload) {
   if (payload.empty()) corrupt("empty payload");
@@ -410,7 +427,7 @@ size_t decode_changes(std::string_view payload, const RelationMap &relations,
   size_t added = 0;
   for (uint32_t i = 0; i < n; ++i) {
     const uint32_t subxid = has_subxids ? in.get<uint32_t>() : 0;
-    wr_change *c = get_change(in, relations, messages, txn.arena);
+    wr_change *c = get_change(in, relations, messages, txn);
     if (c == nullptr) continue;
     if (has_subxids && std::binary_search(aborted.begin(), aborted.end(), subxid)) continue;
     txn.change_ptrs.push_back(c);

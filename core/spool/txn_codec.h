@@ -35,6 +35,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -73,6 +74,23 @@ struct TxnRef {
 /// Relation descriptors by (relation_id, generation), as read back from the spool.
 using RelationMap = std::map<std::pair<uint32_t, uint32_t>, std::shared_ptr<const RelationDesc>>;
 
+/// The relations one reader has read back. Maps the spool's (relation_id, generation) keys
+/// to descriptors, renumbering generations so that, for this reader, a relation's
+/// generation changes exactly when its shape does. (A walrelay process numbers generations
+/// from 1, so after a restart the same key may describe another shape; it is announced
+/// again before its first use, and the latest announcement of a key wins.)
+class RelationRegistry {
+ public:
+  /// Takes a descriptor decoded from an 'R' record.
+  void add(const std::shared_ptr<const RelationDesc> &from_record);
+  const RelationMap &map() const { return by_key_; }
+
+ private:
+  RelationMap by_key_;
+  std::unordered_map<uint32_t, std::shared_ptr<const RelationDesc>> current_;
+  std::unordered_map<uint32_t, uint32_t> generation_;
+};
+
 /// Type byte of a payload; throws SpoolError when empty or unknown.
 RecordType record_type(std::string_view payload);
 
@@ -100,7 +118,7 @@ std::string decode_finished(std::string_view payload);
 
 /// Decodes the changes of a 'T' or 'C' payload into `txn`: wr_change / wr_value arrays go
 /// into txn.arena, value bytes point into the payload, which must stay alive as long as
-/// txn (callers keep it in txn.records). Changes of subtransactions listed in `aborted`
+/// txn (callers keep it in txn.records); the relations used are kept in txn.relations. Changes of subtransactions listed in `aborted`
 /// (sorted) are left out; messages are left out unless `messages`. 'T' also fills txn.abi's
 /// header fields. Returns the number of changes appended.
 size_t decode_changes(std::string_view payload, const RelationMap &relations,

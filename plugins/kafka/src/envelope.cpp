@@ -27,21 +27,80 @@ void check_values(const wr_relation &rel, uint32_t n, const wr_value *vals, cons
 
 }  // namespace
 
-EnvelopeFormatter::EnvelopeFormatter(EnvelopeOptions options) : options_(std::move(options)) {}
+EnvelopeFormatter::EnvelopeFormatter(EnvelopeOptions options)
+    : options_(std::move(options)),
+      schemas_(options_.schema_name_prefix, options_.timestamp_mode) {}
+
+void EnvelopeFormatter::begin_doc(JsonWriter &w, std::string_view schema) {
+  w.clear();
+  if (!options_.schemas_enable) return;
+  w.begin_object();
+  w.key("schema");
+  w.raw(schema);
+  w.key("payload");
+}
+
+void EnvelopeFormatter::end_doc(JsonWriter &w) {
+  if (options_.schemas_enable) w.end_object();
+}
 
 bool EnvelopeFormatter::write_key(const wr_relation &rel, const wr_value *vals, std::string &out) {
+  return write_key_doc(rel, vals, out, {});
+}
+
+bool EnvelopeFormatter::write_key_doc(const wr_relation &rel, const wr_value *vals,
+                                      std::string &out, std::string_view schema) {
   JsonWriter w(out);
   w.clear();
   bool any = false;
   for (uint32_t i = 0; i < rel.n_columns; ++i) {
     if (!is_key_column(rel, i) || vals[i].kind == WR_VALUE_UNCHANGED_TOAST) continue;
-    if (!any) w.begin_object();
+    if (!any) {
+      if (!schema.empty()) begin_doc(w, schema);
+      w.begin_object();
+    }
     any = true;
     w.key(rel.columns[i].name);
     kafka::write_value(w, rel.columns[i].type_oid, vals[i], options_.timestamp_mode, scratch_);
   }
-  if (any) w.end_object();
+  if (any) {
+    w.end_object();
+    if (!schema.empty()) end_doc(w);
+  }
   return any;
+}
+
+void EnvelopeFormatter::write_source(JsonWriter &w, const wr_txn &txn, wr_lsn lsn,
+                                     std::string_view schema, std::string_view table, bool has_txid,
+                                     int64_t now_ms) {
+  w.key("source");
+  w.begin_object();
+  w.key("version");
+  w.string(kSourceVersion);
+  w.key("connector");
+  w.string("postgresql");
+  w.key("name");
+  w.string(options_.source_name);
+  w.key("ts_ms");
+  // A non-transactional message has no commit time: the time it was produced instead.
+  w.number(txn.commit_time_us != 0 ? static_cast<int64_t>(txn.commit_time_us / 1000) : now_ms);
+  w.key("snapshot");
+  w.string("false");
+  w.key("db");
+  w.string(options_.database);
+  w.key("schema");
+  w.string(schema);
+  w.key("table");
+  w.string(table);
+  w.key("txId");
+  if (has_txid) {
+    w.number(static_cast<uint64_t>(txn.xid));
+  } else {
+    w.null();
+  }
+  w.key("lsn");
+  w.number(static_cast<uint64_t>(lsn));
+  w.end_object();
 }
 
 void EnvelopeFormatter::write_row(JsonWriter &w, const wr_relation &rel, const wr_value *vals) {
@@ -62,35 +121,14 @@ void EnvelopeFormatter::write_value(char op, const wr_relation &rel, const wr_va
                                     const wr_value *after, const wr_change &c, const wr_txn &txn,
                                     int64_t now_ms) {
   JsonWriter w(value_);
-  w.clear();
+  begin_doc(
+      w, options_.schemas_enable ? std::string_view(schemas_.get(rel).value) : std::string_view());
   w.begin_object();
   w.key("before");
   write_row(w, rel, before);
   w.key("after");
   write_row(w, rel, after);
-  w.key("source");
-  w.begin_object();
-  w.key("version");
-  w.string(kSourceVersion);
-  w.key("connector");
-  w.string("postgresql");
-  w.key("name");
-  w.string(options_.source_name);
-  w.key("ts_ms");
-  w.number(static_cast<int64_t>(txn.commit_time_us / 1000));
-  w.key("snapshot");
-  w.string("false");
-  w.key("db");
-  w.string(options_.database);
-  w.key("schema");
-  w.string(rel.schema);
-  w.key("table");
-  w.string(rel.name);
-  w.key("txId");
-  w.number(static_cast<uint64_t>(txn.xid));
-  w.key("lsn");
-  w.number(static_cast<uint64_t>(c.lsn));
-  w.end_object();
+  write_source(w, txn, c.lsn, rel.schema, rel.name, true, now_ms);
   w.key("op");
   const char op_text[1] = {op};
   w.string(std::string_view(op_text, 1));
@@ -110,13 +148,16 @@ void EnvelopeFormatter::write_value(char op, const wr_relation &rel, const wr_va
     if (any) w.end_array();
   }
   w.end_object();
+  end_doc(w);
 }
 
 void EnvelopeFormatter::emit_row_event(char op, const wr_relation &rel, const wr_value *key_vals,
                                        const wr_value *before, const wr_value *after,
                                        const wr_change &c, const wr_txn &txn, int64_t now_ms,
                                        EventConsumer &out) {
-  has_key_ = write_key(rel, key_vals, key_);
+  has_key_ = write_key_doc(
+      rel, key_vals, key_,
+      options_.schemas_enable ? std::string_view(schemas_.get(rel).key) : std::string_view());
   write_value(op, rel, before, after, c, txn, now_ms);
   out.on_event(Event{&rel, op, has_key_, key_, true, value_});
 }
@@ -134,6 +175,10 @@ void EnvelopeFormatter::format(const wr_change &c, const wr_txn &txn, int64_t no
       write_value('t', rel, nullptr, nullptr, c, txn, now_ms);
       out.on_event(Event{&rel, 't', false, {}, true, value_});
     }
+    return;
+  }
+  if (c.kind == WR_CHANGE_MESSAGE) {
+    format_message(c, txn, now_ms, out);
     return;
   }
   if (c.relation == nullptr) throw std::invalid_argument("change without a relation");

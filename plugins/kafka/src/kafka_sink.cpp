@@ -15,7 +15,8 @@ sdk::SinkContext without_config(const sdk::SinkContext &ctx) {
 }
 
 EnvelopeOptions envelope_options(const SinkOptions &o) {
-  return EnvelopeOptions{o.source_name, o.database, o.tombstones, o.timestamp_mode};
+  return EnvelopeOptions{o.source_name,    o.database,       o.tombstones,
+                         o.timestamp_mode, o.schemas_enable, o.topic_prefix};
 }
 
 }  // namespace
@@ -32,7 +33,14 @@ KafkaSink::KafkaSink(sdk::SinkContext &ctx)
                             ")");
 }
 
+void KafkaSink::discard_pieces() noexcept {
+  if (!pieces_.open()) return;
+  pieces_.reset();
+  if (options_.exactly_once() && txn_open_) abort();
+}
+
 wr_lsn KafkaSink::load_position() {
+  discard_pieces();
   if (!options_.exactly_once()) return WR_LSN_INVALID;
   // After the first read, this instance's own record of what it committed is exact: it is
   // the only producer with this transactional.id (a newer one fences it, which is fatal).
@@ -56,7 +64,7 @@ const std::string &KafkaSink::topic(const wr_relation &rel) {
 }
 
 void KafkaSink::on_event(const Event &e) {
-  producer_.produce(topic(*e.relation), RD_KAFKA_PARTITION_UA,
+  producer_.produce(e.relation ? topic(*e.relation) : options_.message_topic, RD_KAFKA_PARTITION_UA,
                     e.has_key ? e.key : std::string_view(),
                     e.has_value ? e.value : std::string_view());
 }
@@ -89,13 +97,28 @@ void KafkaSink::produce_batch(const wr_batch &batch) {
 }
 
 void KafkaSink::apply(const wr_batch &batch) {
-  if (options_.exactly_once()) {
-    apply_transactional(batch);
-    return;
+  const Piece piece = piece_of(batch);
+  if (options_.exactly_once() && batch.n_txns > 0 && batch.end_lsn <= position_) {
+    return;  // already in Kafka, every piece of it (defence in depth)
   }
-  producer_.begin_batch();
-  produce_batch(batch);
-  producer_.wait_delivered(options_.delivery_timeout_ms);
+  if (const char *why = pieces_.check(batch, piece); *why != '\0') {
+    discard_pieces();
+    throw sdk::retry(why);
+  }
+  if (piece.first) discard_pieces();  // the host started over without load_position
+  try {
+    if (options_.exactly_once()) {
+      apply_transactional(batch, piece);
+    } else {
+      producer_.begin_batch();
+      produce_batch(batch);
+      producer_.wait_delivered(options_.delivery_timeout_ms);
+    }
+  } catch (...) {
+    pieces_.reset();  // the transaction is aborted (exactly-once) or given up
+    throw;
+  }
+  if (batch.n_txns > 0) pieces_.applied(*batch.txns[batch.n_txns - 1], piece);
 }
 
 bool KafkaSink::abort() noexcept {
@@ -124,19 +147,27 @@ void KafkaSink::fail_txn(rd_kafka_error_t *e, const char *what) {
   throw sdk::retry(msg);
 }
 
-void KafkaSink::apply_transactional(const wr_batch &batch) {
+void KafkaSink::apply_transactional(const wr_batch &batch, Piece piece) {
   if (batch.n_txns == 0 || batch.end_lsn <= position_) return;  // nothing new
   producer_.check_fatal();
-  if (txn_open_ && !abort()) {
-    throw sdk::retry("the previous Kafka transaction could not be aborted yet");
+  if (piece.first) {
+    if (txn_open_ && !abort()) {
+      throw sdk::retry("the previous Kafka transaction could not be aborted yet");
+    }
+    if (rd_kafka_error_t *e = rd_kafka_begin_transaction(producer_.get())) {
+      fail_txn(e, "begin_transaction");
+    }
+    txn_open_ = true;
   }
-  if (rd_kafka_error_t *e = rd_kafka_begin_transaction(producer_.get())) {
-    fail_txn(e, "begin_transaction");
-  }
-  txn_open_ = true;
   producer_.begin_batch();
   try {
     produce_batch(batch);
+    if (!piece.last) {
+      // More of this transaction follows: it stays open, no checkpoint, no commit. Waiting
+      // for this piece's reports keeps librdkafka's queue bounded and reports errors here.
+      producer_.wait_delivered(options_.delivery_timeout_ms);
+      return;
+    }
     const wr_txn &last = sdk::checked(batch.txns[batch.n_txns - 1], "wr_txn");
     write_checkpoint_record(checkpoint_value_, ctx_.name, batch.end_lsn, last.commit_time_us);
     producer_.produce(options_.checkpoint_topic, 0, ctx_.name, checkpoint_value_);

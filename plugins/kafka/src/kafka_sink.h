@@ -10,6 +10,7 @@
 #include "envelope.h"
 #include "options.h"
 #include "producer.h"
+#include "txn_pieces.h"
 
 namespace walrelay::kafka {
 
@@ -24,6 +25,8 @@ class KafkaSink : private EventConsumer {
   /// back with a read_committed consumer on the first call, and whenever a transaction's
   /// outcome is unknown; else the position this instance committed last). Otherwise
   /// WR_LSN_INVALID: the host starts from the slot's confirmed position (at-least-once).
+  /// A transaction left open by a piece (WR_BATCH_TXN_CONTINUES) is discarded first (the
+  /// host starts it over from its first piece).
   wr_lsn load_position();
 
   /// Produces every change of `batch` and returns once each message has a successful
@@ -31,6 +34,10 @@ class KafkaSink : private EventConsumer {
   /// the checkpoint record, committed before returning (exactly-once mode). Throws
   /// sdk::retry / sdk::fatal naming the topic and error; in exactly-once mode the
   /// transaction is aborted first.
+  /// A transaction in pieces (WR_CAP_PARTIAL_TXN): every piece's messages are delivered
+  /// before apply returns; in exactly-once mode one Kafka transaction spans all pieces and
+  /// the checkpoint record and commit come only with the last piece. A piece that does not
+  /// continue the open transaction fails with sdk::retry (and the open one is discarded).
   void apply(const wr_batch &batch);
 
  private:
@@ -38,7 +45,9 @@ class KafkaSink : private EventConsumer {
   const std::string &topic(const wr_relation &rel);
   void on_event(const Event &e) override;
   void produce_batch(const wr_batch &batch);
-  void apply_transactional(const wr_batch &batch);
+  void apply_transactional(const wr_batch &batch, Piece piece);
+  /// Discards the transaction a piece left open (aborting it in exactly-once mode).
+  void discard_pieces() noexcept;
   /// Aborts the open Kafka transaction (exactly-once mode); false when that failed (it is
   /// then tried again before the next batch). Never throws.
   bool abort() noexcept;
@@ -55,6 +64,7 @@ class KafkaSink : private EventConsumer {
     std::string topic;
   };
   std::unordered_map<uint32_t, TopicEntry> topics_;
+  OpenPieces pieces_;  ///< the transaction a WR_BATCH_TXN_CONTINUES piece left open
   std::string checkpoint_value_;
   wr_lsn position_ = WR_LSN_INVALID;  ///< exactly-once: last committed end LSN
   bool position_loaded_ = false;      ///< position_ was read from the checkpoint topic

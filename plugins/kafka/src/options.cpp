@@ -82,6 +82,13 @@ SinkOptions SinkOptions::parse(const sdk::Config &config, const std::string &sin
                               std::to_string(INT_MAX) + ", got " + std::to_string(timeout));
   }
   o.delivery_timeout_ms = static_cast<int>(timeout);
+  o.message_topic = config.get_or("message_topic", o.topic_prefix + ".message");
+  if (o.message_topic.empty()) {
+    throw sdk::invalid_config(where(config, "message_topic") +
+                              ": option 'message_topic' must not be empty");
+  }
+  o.message_topic = legal_topic_name(o.message_topic);
+  o.schemas_enable = config.get_bool("schemas_enable", false);
   return o;
 }
 

@@ -34,6 +34,10 @@ inline constexpr wr_option kOptions[] = {
     {"database", WR_OPT_STRING, 0, "", "source.db in events (the source database name)"},
     {"delivery_timeout_ms", WR_OPT_INT, 0, "300000",
      "how long apply waits for delivery reports before failing the batch with WR_RETRY"},
+    {"message_topic", WR_OPT_STRING, 0, nullptr,
+     "topic of logical decoding messages (op m; default: <topic_prefix>.message, as Debezium)"},
+    {"schemas_enable", WR_OPT_BOOL, 0, "false",
+     "wrap keys and values in {\"schema\":...,\"payload\":...} (Debezium's schemas.enable)"},
 };
 
 /// One `librdkafka.<key>` option.
@@ -56,6 +60,8 @@ struct SinkOptions {
   std::string source_name;
   std::string database;
   int delivery_timeout_ms = 300000;
+  std::string message_topic;  ///< topic of op "m" events (default <topic_prefix>.message)
+  bool schemas_enable = false;
 
   bool exactly_once() const { return !transactional_id.empty(); }
 

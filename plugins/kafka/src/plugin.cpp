@@ -60,7 +60,7 @@ extern "C" WR_SINK_EXPORT const wr_plugin *walrelay_sink_entry(const wr_host_api
       "0.1.0",
       "produces Debezium-compatible JSON change events to Kafka (at-least-once, or exactly "
       "once with transactional_id)",
-      WR_CAP_TRUNCATE | WR_CAP_SCHEMA_CHANGE,
+      WR_CAP_TRUNCATE | WR_CAP_SCHEMA_CHANGE | WR_CAP_MESSAGES | WR_CAP_PARTIAL_TXN,
       static_cast<uint32_t>(sizeof(walrelay::kafka::kOptions) /
                             sizeof(walrelay::kafka::kOptions[0])),
       0,

@@ -1,6 +1,8 @@
 // Topic names: expansion of topic_template and Kafka's legal topic characters.
 #include "topic_naming.h"
 
+#include <utility>
+
 namespace walrelay::kafka {
 namespace {
 
@@ -50,11 +52,15 @@ std::string topic_for(std::string_view tmpl, std::string_view prefix, std::strin
       [&](std::string_view var) {
         out.append(var == "prefix" ? prefix : var == "schema" ? schema : table);
       });
-  for (char &c : out) {
+  return legal_topic_name(std::move(out));
+}
+
+std::string legal_topic_name(std::string name) {
+  for (char &c : name) {
     if (!legal(c)) c = '_';
   }
-  if (out.size() > 249) out.resize(249);
-  return out;
+  if (name.size() > 249) name.resize(249);
+  return name;
 }
 
 }  // namespace walrelay::kafka

@@ -16,4 +16,8 @@ std::string check_topic_template(std::string_view tmpl);
 std::string topic_for(std::string_view tmpl, std::string_view prefix, std::string_view schema,
                       std::string_view table);
 
+/// `name` with every character Kafka does not allow in topic names replaced by '_', cut
+/// at 249 characters (what topic_for does after expanding).
+std::string legal_topic_name(std::string name);
+
 }  // namespace walrelay::kafka

@@ -143,6 +143,44 @@ TEST(TxnCodec, EveryTruncationAndRandomDamageIsAnErrorNotACrash) {
   EXPECT_THROW(spool::decode_changes(rec, {}, {}, true, x), spool::SpoolError);
 }
 
+// After a restart, walrelay numbers generations from 1 again: the same (id, generation) key
+// can come back with another shape. A reader must then see a new generation, and a
+// transaction decoded before the re-announcement must keep its own descriptor alive.
+TEST(TxnCodec, ReannouncedKeyWithAnotherShapeGetsANewGenerationForTheReader) {
+  TransactionPool pool;
+  TransactionBuilder b(pool);
+  TransactionPtr t = sample_txn(b, 5, 0x1000, 2);
+  std::string rel, rec;
+  spool::encode_relation(*t->relations.at(0)->abi(), rel);
+  spool::encode_txn(*t, rec);
+  spool::RelationRegistry reg;
+  reg.add(spool::decode_relation(rel));
+  Transaction before;
+  spool::decode_changes(rec, reg.map(), {}, false, before);
+  const wr_relation *old_rel = before.abi.changes[0]->relation;
+  EXPECT_EQ(old_rel->generation, 1u);
+  reg.add(spool::decode_relation(rel));  // same shape again: same descriptor
+  EXPECT_EQ(reg.map().begin()->second->abi(), old_rel);
+  // Another process announces (7, 1) with three columns.
+  TransactionPool pool2;
+  TransactionBuilder b2(pool2);
+  b2.next(relation(7, {"id", "v", "w"}), 1);
+  b2.next(begin(1, 0x200), 2);
+  b2.next(insert(7, {{'t', "1"}, {'t', "a"}, {'t', "b"}}), 3);
+  TransactionPtr t2 = b2.feed(commit(0x200, 0x210), 4);
+  ASSERT_NE(t2, nullptr);
+  ASSERT_EQ(t2->relations.at(0)->generation(), 1u);
+  std::string rel2;
+  spool::encode_relation(*t2->relations.at(0)->abi(), rel2);
+  reg.add(spool::decode_relation(rel2));
+  const auto &now = *reg.map().at({7, 1});
+  EXPECT_EQ(now.abi()->n_columns, 3u);
+  EXPECT_EQ(now.generation(), 2u);  // renumbered for the reader
+  // The transaction decoded earlier still sees its two-column descriptor.
+  EXPECT_EQ(old_rel->n_columns, 2u);
+  EXPECT_STREQ(old_rel->columns[1].name, "v");
+}
+
 TEST(Journal, RecoversSpooledLsnDropsLeftoversAndKeepsPreparedTransactions) {
   const std::string dir = temp_dir("recover");
   TransactionPool pool;

@@ -15,13 +15,15 @@ TEST(kafka_plugin, DescribesItselfAndItsOptions) {
   EXPECT_EQ(p->struct_size, sizeof(wr_plugin));
   EXPECT_EQ(p->abi_version, WR_SINK_ABI_VERSION);
   EXPECT_STREQ(p->name, "kafka");
-  EXPECT_EQ(p->capabilities, WR_CAP_TRUNCATE | WR_CAP_SCHEMA_CHANGE);
+  EXPECT_EQ(p->capabilities,
+            WR_CAP_TRUNCATE | WR_CAP_SCHEMA_CHANGE | WR_CAP_MESSAGES | WR_CAP_PARTIAL_TXN);
   std::set<std::string> keys;
   for (uint32_t i = 0; i < p->n_options; ++i) keys.insert(p->options[i].key);
   EXPECT_EQ(keys,
             (std::set<std::string>{"librdkafka.*", "topic_prefix", "topic_template", "single_topic",
                                    "tombstones", "timestamp_mode", "transactional_id",
-                                   "checkpoint_topic", "name", "database", "delivery_timeout_ms"}));
+                                   "checkpoint_topic", "name", "database", "delivery_timeout_ms",
+                                   "message_topic", "schemas_enable"}));
   ASSERT_NE(p->vtable, nullptr);
   EXPECT_NE(p->vtable->create, nullptr);
   EXPECT_NE(p->vtable->apply, nullptr);
@@ -78,6 +80,8 @@ TEST(kafka_options, BadValuesNameTheKey) {
   expect_refused({{"checkpoint_topic", ""}}, WR_INVALID_CONFIG, {"checkpoint_topic"});
   expect_refused({{"delivery_timeout_ms", "0"}}, WR_INVALID_CONFIG, {"delivery_timeout_ms"});
   expect_refused({{"delivery_timeout_ms", "soon"}}, WR_INVALID_CONFIG, {"delivery_timeout_ms"});
+  expect_refused({{"message_topic", ""}}, WR_INVALID_CONFIG, {"message_topic"});
+  expect_refused({{"schemas_enable", "sometimes"}}, WR_INVALID_CONFIG, {"schemas_enable"});
 }
 
 TEST(kafka_options, AcceptsEveryDocumentedOptionWithoutABroker) {
@@ -94,7 +98,9 @@ TEST(kafka_options, AcceptsEveryDocumentedOptionWithoutABroker) {
                          {"checkpoint_topic", "cp"},
                          {"name", "server1"},
                          {"database", "shop"},
-                         {"delivery_timeout_ms", "1000"}},
+                         {"delivery_timeout_ms", "1000"},
+                         {"message_topic", "pg.messages"},
+                         {"schemas_enable", "true"}},
                         &s),
             WR_OK)
       << g_last_error;

@@ -4,8 +4,7 @@
 #include <thread>
 
 #include "tests/plugins/kafka/common/json_value.h"
-#include "tests/plugins/kafka/common/mock_cluster.h"
-#include "tests/plugins/kafka/common/sink_harness.h"
+#include "tests/plugins/kafka/common/mock_fixture.h"
 #include "tests/plugins/sqlite/batch_builder.h"
 
 namespace kafkatest {
@@ -13,41 +12,8 @@ namespace {
 
 using namespace wrtest;
 
-class kafka_mock : public ::testing::Test {
+class kafka_mock : public MockSinkTest {
  protected:
-  void SetUp() override { ASSERT_NE(plugin(), nullptr); }
-  void TearDown() override { destroy_sink(sink_); }
-
-  /// Creates the sink on the mock cluster with `extra` options.
-  wr_status open(const Options &extra = {}) {
-    destroy_sink(sink_);
-    Options opts{{"librdkafka.bootstrap.servers", cluster_.bootstraps()},
-                 {"topic_prefix", "pg"},
-                 {"database", "shop"}};
-    opts.insert(opts.end(), extra.begin(), extra.end());
-    return create_sink(opts, &sink_);
-  }
-  wr_status apply(const wr_batch &b) { return plugin()->vtable->apply(sink_, &b); }
-  /// What the host does after WR_RETRY: back off, load_position, apply again; up to
-  /// `attempts` times (the client needs a moment to reconnect to restarted brokers).
-  wr_status retry_apply(const wr_batch &b, int attempts = 10) {
-    wr_status st = WR_RETRY;
-    for (int i = 0; i < attempts && st == WR_RETRY; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-      wr_lsn lsn = 0;
-      st = plugin()->vtable->load_position(sink_, &lsn);
-      if (st == WR_OK) st = apply(b);
-    }
-    return st;
-  }
-  wr_lsn position() {
-    wr_lsn lsn = 12345;
-    EXPECT_EQ(plugin()->vtable->load_position(sink_, &lsn), WR_OK) << g_last_error;
-    return lsn;
-  }
-
-  MockCluster cluster_;
-  wr_sink *sink_ = nullptr;
   Relation customers{16384, 1, 'd', "public", "customers", {{"id", kInt4, true}, {"name", kText}}};
   Relation orders{16385, 1, 'd', "public", "orders", {{"id", kInt8, true}, {"total", kNumeric}}};
 };
