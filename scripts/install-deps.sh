@@ -7,9 +7,9 @@ PACKAGES=(
   libpq-dev postgresql-15 postgresql-client-15
   libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libsqlite3-dev sqlite3 zlib1g-dev librdkafka-dev
-  default-libmysqlclient-dev mariadb-server
+  default-libmysqlclient-dev mariadb-server freetds-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  binutils procps bc python3 clang libclang-rt-14-dev
+  binutils procps bc time python3 clang libclang-rt-14-dev
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

@@ -167,6 +167,11 @@ int run_command(const RunOptions &options) {
   g_stop.request_and_notify();
   journal->close();
   delivery.join();
+  try {
+    journal->collect();  // delete what every sink has passed
+  } catch (const std::exception &e) {
+    spdlog::warn("spool: {}", e.what());
+  }
   if (!delivery.error().empty()) rc = kExitRuntime;
   for (const auto &w : delivery.workers())
     spdlog::info("sink '{}': {} transactions, {} changes applied; position {}", w->sink_name(),

@@ -268,7 +268,9 @@ void DeliveryWorker::run() {
           break;
       }
     }
-    release(batch);  // stopping: not applied, delivered again next time
+    // Stopping: what is in `batch` is not applied (delivered again next time).
+    if (batch.empty() && !past_stop) journal_.set_consumed(consumer_, reader.position());
+    release(batch);
   } catch (const spool::SpoolError &e) {
     release(batch);
     fail(std::string(e.what()) + " (delivering to sink '" + sink_.name() + "')");

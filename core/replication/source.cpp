@@ -405,6 +405,7 @@ void Source::send_feedback(ReplicationConnection &conn, bool reply_requested) {
     flush = stop_lsn_ ? std::max(flush, std::min(received_lsn_, stop_lsn_)) : received_lsn_;
   conn.send(build_status_update(std::max(received_lsn_, flush), flush, flush, now_pg_us(),
                                 reply_requested));
+  journal_.collect();  // every status interval: delete what every sink has passed
   confirmed_ = flush;
   next_feedback_ = std::chrono::steady_clock::now() + status_interval_;
 }

@@ -218,8 +218,10 @@ void Writer::sync() {
 
 void Writer::remove_before(const Position &keep_from) {
   for (uint64_t s : list_segments(opt_))
-    if (s < keep_from.segment && s != seq_)
-      fs::remove(segment_path(opt_.dir, opt_.prefix, s));
+    if (s < keep_from.segment && s != seq_) {
+      std::error_code ec;  // a segment that cannot be removed now is removed next time
+      fs::remove(segment_path(opt_.dir, opt_.prefix, s), ec);
+    }
 }
 
 // ------------------------------------------------------------------------------------------
