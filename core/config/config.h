@@ -35,7 +35,7 @@ struct SourceConfig {
 };
 
 struct PipelineConfig {
-  size_t batch_max_txns = 10000;
+  size_t batch_max_txns = 2000;
   /// Memory of one delivery batch; a transaction above it reaches sinks that can take it
   /// in pieces (WR_CAP_PARTIAL_TXN) piece by piece.
   size_t batch_max_bytes = 16u << 20;

@@ -18,7 +18,9 @@ namespace walrelay {
 /// descriptor alive. Recycled through TransactionPool so steady state allocates nothing.
 struct Transaction {
   wr_txn abi{};
-  Arena arena;
+  /// Small first chunk (a one-row transaction needs a few hundred bytes); a recycled
+  /// transaction keeps at most 16 KiB of chunks, so the pool stays small.
+  Arena arena{1024, 1024 * 1024, 16 * 1024};
   std::vector<const wr_change *> change_ptrs;
   std::vector<std::shared_ptr<const RelationDesc>> relations;
   std::string origin;
@@ -40,7 +42,7 @@ struct Transaction {
     return records[records_used++];
   }
 
-  /// Clears for reuse; keeps capacity (but gives back record buffers above 1 MiB).
+  /// Clears for reuse; keeps capacity (but gives back record buffers above 64 KiB).
   void reset() {
     abi = wr_txn{};
     arena.reset();
@@ -48,7 +50,7 @@ struct Transaction {
     relations.clear();
     origin.clear();
     for (size_t i = 0; i < records_used; ++i)
-      if (records[i].capacity() > (1u << 20)) std::string().swap(records[i]);
+      if (records[i].capacity() > (64u << 10)) std::string().swap(records[i]);
     records_used = 0;
   }
 };
@@ -56,10 +58,12 @@ struct Transaction {
 using TransactionPtr = std::unique_ptr<Transaction>;
 
 /// Thread-safe free list of Transactions. Keeps at most `max_free` idle ones (each keeps at
-/// most its arena's keep_bytes, so the pool holds at most ~max_free x 256 KiB).
+/// most 16 KiB of arena and 64 KiB per record buffer; small ones about 1-2 KiB), enough for
+/// a full delivery batch per sink plus the source's pending ones, so that catching up on
+/// many small transactions does not allocate per transaction.
 class TransactionPool {
  public:
-  explicit TransactionPool(size_t max_free = 256) : max_free_(max_free) {}
+  explicit TransactionPool(size_t max_free = 4096) : max_free_(max_free) {}
 
   TransactionPtr get() {
     {

@@ -24,6 +24,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -105,9 +106,14 @@ class Journal {
   bool has_prepared(const std::string &gid) const { return prepared_.count(gid) != 0; }
   size_t prepared_count() const { return prepared_.size(); }
 
-  /// Makes everything appended so far durable and visible to the workers; `spooled_lsn`
-  /// becomes the end LSN of the last transaction appended.
+  /// Makes everything appended so far durable and then visible to the workers;
+  /// `spooled_lsn` then becomes the end LSN of the last transaction appended. With
+  /// FsyncPolicy::kOnSync the fdatasync runs on the journal's sync thread and this returns
+  /// at once (group commit: appends made meanwhile share the next fdatasync); a failed
+  /// fdatasync is thrown by the next call.
   void commit();
+  /// Waits until what commit() asked for is durable and visible.
+  void wait_durable();
   /// End LSN of the last transaction made durable (0: none).
   uint64_t spooled_lsn() const { return spooled_lsn_.load(std::memory_order_acquire); }
   /// Committed bytes some worker has not consumed yet (main segments past the slowest
@@ -136,6 +142,8 @@ class Journal {
 
  private:
   void recover();
+  void publish(Position end, uint64_t lsn);  // make [.., end) visible to the workers
+  void sync_loop();                          // the sync thread (fsync: batch)
   /// Appends `payload` (after the relations it needs); returns where it starts.
   Position append_main(RecordType type, const std::string &payload,
                    const std::vector<std::shared_ptr<const RelationDesc>> *relations);
@@ -169,6 +177,19 @@ class Journal {
   Position visible_{};
   uint64_t ref_bytes_ = 0;
   bool closed_ = false;
+  // Group commit (FsyncPolicy::kOnSync): commit() asks, the sync thread fdatasyncs and
+  // publishes. Guarded by mu_ too.
+  struct Request {
+    Position end;
+    uint64_t lsn = 0;
+    bool operator==(const Request &) const = default;
+  };
+  Request requested_, synced_;
+  bool stopping_ = false;
+  std::string sync_error_;
+  std::condition_variable sync_cv_;
+  std::mutex roll_mu_;  // held by the writer while it swaps segment files
+  std::thread sync_thread_;
 };
 
 }  // namespace walrelay::spool

@@ -202,9 +202,25 @@ bool Writer::needs_roll(size_t payload_len) const {
 
 void Writer::roll() {
   sync();  // a sealed segment is complete on disk before the next one starts
+  std::unique_lock<std::mutex> lock;
+  if (roll_mu_) lock = std::unique_lock<std::mutex>(*roll_mu_);
   if (std::fclose(file_) != 0) throw SpoolError("spool: closing segment failed: " + errno_text());
   file_ = nullptr;
   open_segment(seq_ + 1, true);
+}
+
+void Writer::flush() {
+  if (std::fflush(file_) != 0)
+    throw SpoolError("spool: flushing " + segment_path(opt_.dir, opt_.prefix, seq_) +
+                     " failed: " + errno_text());
+}
+
+void Writer::sync_from_other_thread() {
+  std::unique_lock<std::mutex> lock;
+  if (roll_mu_) lock = std::unique_lock<std::mutex>(*roll_mu_);
+  if (file_ && opt_.fsync != FsyncPolicy::kNever && ::fdatasync(fileno(file_)) != 0)
+    throw SpoolError("spool: fsync of " + segment_path(opt_.dir, opt_.prefix, seq_) +
+                     " failed: " + errno_text());
 }
 
 void Writer::sync() {

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -63,6 +64,14 @@ class Writer {
   Position append(std::string_view payload);
   /// Flushes buffered bytes and, with FsyncPolicy kOnSync/kAlways, fsyncs the segment.
   void sync();
+  /// Hands buffered bytes to the OS (readers see them), without fsync.
+  void flush();
+  /// fdatasync of the current segment, callable from another thread than append(): it
+  /// takes the roll mutex (see set_roll_mutex), so the segment cannot be closed meanwhile.
+  /// Only bytes handed over by an earlier flush() are covered.
+  void sync_from_other_thread();
+  /// A mutex held while roll() swaps segment files (for sync_from_other_thread).
+  void set_roll_mutex(std::mutex *mu) { roll_mu_ = mu; }
   /// True when appending a payload of `payload_len` bytes would start a new segment.
   bool needs_roll(size_t payload_len) const;
   /// Seals the current segment (synced) and starts the next one now.
@@ -80,6 +89,7 @@ class Writer {
 
   Options opt_;
   std::FILE *file_ = nullptr;
+  std::mutex *roll_mu_ = nullptr;
   uint64_t seq_ = 0;
   uint64_t size_ = 0;
   uint64_t recovered_tail_ = 0;

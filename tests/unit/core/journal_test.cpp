@@ -200,6 +200,7 @@ TEST(Journal, RecoversSpooledLsnDropsLeftoversAndKeepsPreparedTransactions) {
     serial_leftover = left->serial();
     j.write_chunk(*left, *t, 0, 2, nullptr);
     j.commit();
+  j.wait_durable();
     EXPECT_EQ(j.spooled_lsn(), 0x1110u);
     left.release();  // never committed, never deleted: what a crash leaves
   }
@@ -212,6 +213,7 @@ TEST(Journal, RecoversSpooledLsnDropsLeftoversAndKeepsPreparedTransactions) {
   EXPECT_FALSE(j.has_prepared("gid-1"));
   EXPECT_FALSE(j.commit_prepared("gid-1", {6, 0x3000, 0x3010, 0, ""}));
   j.commit();
+  j.wait_durable();
   EXPECT_EQ(j.spooled_lsn(), 0x3010u);
   spool::Reader r(j.main_options(), j.first_position());
   std::string rec;
@@ -259,6 +261,7 @@ TEST(Journal, SegmentsAndFilesGoOnceEveryConsumerPassedThem) {
     pool.put(std::move(t));
   }
   j.commit();
+  j.wait_durable();
   const size_t segs = spool::list_segments(j.main_options()).size();
   ASSERT_GE(segs, 3u);
   // Each new segment repeats the relations its transactions need.
@@ -305,6 +308,7 @@ TEST(Journal, CorruptionInTheMiddleNamesFileAndOffset) {
       pool.put(std::move(t));
     }
     j.commit();
+  j.wait_durable();
   }
   const std::string seg = spool::segment_path(dir, "journal", 1);
   {
@@ -345,6 +349,7 @@ TEST(TransactionBuilder, BigTransactionSpillsToItsFileAndReadsBackWhole) {
   j.write_chunk(*f->file, t, 0, t.change_ptrs.size(), nullptr);
   j.append_txn_ref(std::move(f->file), {9, 0x900000, 0x900010, 0, ""}, {});
   j.commit();
+  j.wait_durable();
   spool::Reader r(j.txn_file_options(serial), spool::Position{});
   spool::RelationMap rels;
   Transaction back;

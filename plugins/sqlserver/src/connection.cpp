@@ -1,0 +1,226 @@
+// One FreeTDS db-lib connection: login, batches, error mapping.
+// API: FreeTDS db-lib reference (dblogin, dbopen, dbcmd, dbsqlexec, dbresults, dbnextrow,
+// dberrhandle, dbmsghandle); error numbers: SQL Server "Database engine events and errors".
+#include "connection.h"
+
+#include <mutex>
+
+#include "dialect.h"
+
+namespace walrelay::sqlserver {
+namespace {
+
+/// The connection whose call runs on this thread (db-lib's handlers are process-wide).
+thread_local Connection *t_current = nullptr;
+
+/// Sets t_current for the duration of a call.
+class CurrentGuard {
+ public:
+  explicit CurrentGuard(Connection *c) : prev_(t_current) { t_current = c; }
+  ~CurrentGuard() { t_current = prev_; }
+  CurrentGuard(const CurrentGuard &) = delete;
+  CurrentGuard &operator=(const CurrentGuard &) = delete;
+
+ private:
+  Connection *prev_;
+};
+
+int err_handler(DBPROCESS *, int, int dberr, int, char *dberrstr, char *oserrstr) {
+  if (t_current) t_current->on_client_error(dberr, dberrstr, oserrstr);
+  return INT_CANCEL;
+}
+
+int msg_handler(DBPROCESS *, DBINT msgno, int, int severity, char *msgtext, char *, char *,
+                int line) {
+  if (t_current) t_current->on_server_message(msgno, severity, msgtext, line);
+  return 0;
+}
+
+void init_dblib() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    dbinit();
+    dberrhandle(&err_handler);
+    dbmsghandle(&msg_handler);
+  });
+}
+
+int seconds(unsigned ms) { return static_cast<int>((ms + 999) / 1000); }
+
+/// db-lib errors that mean the connection is gone or unusable.
+bool is_connection_client_error(int dberr) {
+  switch (dberr) {
+    case SYBEFCON:  // connection failed
+    case SYBETIME:  // timed out
+    case SYBESEOF:  // unexpected EOF
+    case SYBEREAD:
+    case SYBEWRIT:
+    case SYBECONN:
+    case SYBESOCK:
+    case SYBEDDNE:  // DBPROCESS dead
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+bool is_transient_server_error(int n) {
+  switch (n) {
+    case 1204:
+    case 1205:
+    case 1222:
+    case 233:
+    case 10053:
+    case 10054:
+    case 10060:
+    case 40197:
+    case 40501:
+    case 40613:
+    case 49918:
+    case 49919:
+    case 49920:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void Connection::on_server_message(int number, int severity, const char *text, int line) {
+  if (severity <= 10 || diag_.server_error != 0) return;  // informational, or not the first
+  diag_.server_error = number;
+  diag_.severity = severity;
+  diag_.line = line;
+  diag_.server_message = text ? text : "";
+}
+
+void Connection::on_client_error(int dberr, const char *text, const char *os_text) {
+  if (diag_.client_error != 0) return;
+  diag_.client_error = dberr;
+  diag_.client_message = text ? text : "";
+  if (os_text && *os_text) diag_.client_message += std::string(" (") + os_text + ")";
+}
+
+bool Connection::ensure_connected() {
+  if (dbproc_) return false;
+  init_dblib();
+  CurrentGuard guard(this);
+  diag_ = {};
+  LOGINREC *login = dblogin();
+  if (!login) throw sdk::fatal("db-lib: dblogin() failed (out of memory)");
+  DBSETLUSER(login, options_.user.c_str());
+  DBSETLPWD(login, options_.password.c_str());
+  DBSETLAPP(login, "walrelay");
+  DBSETLDBNAME(login, options_.database.c_str());
+  DBSETLCHARSET(login, "UTF-8");
+  dbsetlversion(login, static_cast<BYTE>(DBVERSION_70 + options_.tds_version_minor));
+  // Process-wide in db-lib: the last connection opened sets them for all.
+  dbsetlogintime(seconds(options_.login_timeout_ms));
+  dbsettime(seconds(options_.query_timeout_ms));
+  const std::string server = options_.server();
+  dbproc_ = dbopen(login, server.c_str());
+  dbloginfree(login);
+  if (!dbproc_) {
+    std::string why = !diag_.server_message.empty() ? diag_.server_message
+                      : !diag_.client_message.empty() ? diag_.client_message
+                                                        : std::string("dbopen failed");
+    const std::string msg = "cannot log in to SQL Server at " + server + " as " + options_.user +
+                            ", database " + options_.database + ": " + why;
+    if (diag_.server_error == 18456) throw sdk::fatal(msg);
+    throw sdk::retry(msg);
+  }
+  exec(session_setup_sql(options_.lock_timeout_ms), "setting up the session");
+  if (options_.require_encryption) {
+    const auto enc = query_int64(
+        "SELECT CASE WHEN encrypt_option = 'TRUE' THEN 1 ELSE 0 END FROM "
+        "sys.dm_exec_connections WHERE session_id = @@SPID;",
+        "checking that the session is encrypted");
+    if (enc.value_or(0) != 1) {
+      close();
+      throw sdk::fatal("the session to " + server +
+                       " is not encrypted but require_encryption is true (set `encryption = "
+                       "require` in the freetds.conf section named by server_name)");
+    }
+  }
+  return true;
+}
+
+void Connection::close() noexcept {
+  if (dbproc_) dbclose(dbproc_);
+  dbproc_ = nullptr;
+}
+
+void Connection::exec(const std::string &sql, const std::string &what) { run(sql, what, nullptr); }
+
+std::optional<int64_t> Connection::query_int64(const std::string &sql, const std::string &what) {
+  std::optional<int64_t> out;
+  run(sql, what, &out);
+  return out;
+}
+
+void Connection::run(const std::string &sql, const std::string &what,
+                     std::optional<int64_t> *first) {
+  if (!dbproc_) throw sdk::retry(what + ": not connected");
+  CurrentGuard guard(this);
+  diag_ = {};
+  bool failed = dbcmd(dbproc_, sql.c_str()) == FAIL || dbsqlexec(dbproc_) == FAIL;
+  bool have_row = false;
+  while (!failed) {
+    const RETCODE rc = dbresults(dbproc_);
+    if (rc == NO_MORE_RESULTS) break;
+    if (rc == FAIL) {
+      failed = true;
+      break;
+    }
+    while (true) {
+      const STATUS row = dbnextrow(dbproc_);
+      if (row == NO_MORE_ROWS) break;
+      if (row == FAIL) {
+        failed = true;
+        break;
+      }
+      if (first && !have_row && dbnumcols(dbproc_) >= 1) {
+        have_row = true;
+        BYTE *data = dbdata(dbproc_, 1);
+        const DBINT len = dbdatlen(dbproc_, 1);
+        if (data && len > 0) {
+          DBBIGINT v = 0;
+          if (dbconvert(dbproc_, dbcoltype(dbproc_, 1), data, len, SYBINT8,
+                        reinterpret_cast<BYTE *>(&v), sizeof v) == -1) {
+            throw sdk::fatal(what + ": the result is not an integer");
+          }
+          *first = static_cast<int64_t>(v);
+        }
+      }
+    }
+  }
+  if (failed || diag_.server_error != 0 || diag_.client_error != 0) {
+    if (dbproc_ && !dbdead(dbproc_)) dbcancel(dbproc_);
+    fail(what);
+  }
+}
+
+void Connection::fail(const std::string &what) {
+  const bool dead = dbproc_ == nullptr || dbdead(dbproc_) ||
+                    is_connection_client_error(diag_.client_error);
+  if (dead) {
+    close();
+    std::string why = !diag_.client_message.empty() ? diag_.client_message
+                      : !diag_.server_message.empty() ? diag_.server_message
+                                                        : std::string("connection lost");
+    throw sdk::retry(what + ": connection to SQL Server lost: " + why);
+  }
+  if (diag_.server_error != 0) {
+    const std::string msg = what + ": SQL Server error " + std::to_string(diag_.server_error) +
+                            " (severity " + std::to_string(diag_.severity) + ", line " +
+                            std::to_string(diag_.line) + "): " + diag_.server_message;
+    if (is_transient_server_error(diag_.server_error)) throw sdk::retry(msg);
+    throw sdk::fatal(msg);
+  }
+  throw sdk::fatal(what + ": " +
+                   (diag_.client_message.empty() ? std::string("db-lib call failed")
+                                                 : diag_.client_message));
+}
+
+}  // namespace walrelay::sqlserver

@@ -1,0 +1,204 @@
+// The T-SQL the sink sends: DDL for destination tables and DML for row changes.
+// Syntax: Microsoft Learn, Transact-SQL reference (CREATE TABLE, ALTER TABLE, INSERT,
+// UPDATE, DELETE, TRUNCATE TABLE, THROW, @@ROWCOUNT, SET XACT_ABORT).
+#include "dialect.h"
+
+#include <walrelay/sink.hpp>
+
+namespace walrelay::sqlserver {
+
+void append_value(std::string &out, const ColumnInfo &col, const wr_value &v, bool special_null,
+                  bool &special) {
+  switch (v.kind) {
+    case WR_VALUE_NULL:
+      out += "NULL";
+      return;
+    case WR_VALUE_TEXT:
+      break;
+    case WR_VALUE_UNCHANGED_TOAST:
+      throw ValueError("unchanged TOAST value for column " + col.quoted +
+                       " where a value is needed");
+    default:
+      throw ValueError("value kind " + std::to_string(v.kind) + " for column " + col.quoted +
+                       " (the sink takes text values only)");
+  }
+  switch (append_literal(out, sdk::bytes(v), col.type.cls)) {
+    case Conversion::Ok:
+      return;
+    case Conversion::Special:
+      if (!special_null) {
+        throw ValueError("value " + sdk::describe_value(v) + " of column " + col.quoted +
+                         " has no " + col.type.decl + " equivalent (special_floats is 'fail')");
+      }
+      special = true;
+      out += "NULL";
+      return;
+    case Conversion::Malformed:
+      throw ValueError("malformed value " + sdk::describe_value(v) + " for column " + col.quoted +
+                       " (type oid " + std::to_string(col.type_oid) + ")");
+    case Conversion::OutOfRange:
+      break;
+  }
+  throw ValueError("value " + sdk::describe_value(v) + " of column " + col.quoted +
+                   " is outside SQL Server's " + col.type.decl + " range");
+}
+
+std::string column_decl(const ColumnInfo &col, const std::string &collation, bool not_null) {
+  std::string out = col.quoted + " " + col.type.decl;
+  if (col.type.collatable && !collation.empty()) out += " COLLATE " + collation;
+  out += not_null ? " NOT NULL" : " NULL";
+  return out;
+}
+
+std::string create_table_sql(const TableShape &shape, const std::string &collation) {
+  const bool pk = shape.use_primary_key();
+  std::string out = "CREATE TABLE " + shape.quoted + " (";
+  for (size_t i = 0; i < shape.columns.size(); ++i) {
+    if (i) out += ", ";
+    out += column_decl(shape.columns[i], collation, pk && shape.columns[i].key);
+  }
+  if (pk) {
+    out += ", PRIMARY KEY (";
+    for (size_t k = 0; k < shape.key_columns.size(); ++k) {
+      if (k) out += ", ";
+      out += shape.columns[shape.key_columns[k]].quoted;
+    }
+    out += ")";
+  }
+  out += ")";
+  return out;
+}
+
+std::string ensure_table_sql(const TableShape &shape, const std::string &collation, bool create) {
+  const std::string table_lit = n_literal(shape.quoted);
+  std::string out;
+  if (!create) {
+    out += "IF OBJECT_ID(" + table_lit + ", N'U') IS NULL THROW " +
+           std::to_string(kSinkThrowNumber) + ", " +
+           n_literal(utf8_prefix("table " + shape.quoted +
+                                     " does not exist (create_tables is false)",
+                                 2000)) +
+           ", 1;\n";
+    for (const ColumnInfo &col : shape.columns) {
+      out += "IF COL_LENGTH(" + table_lit + ", " + n_literal(col.name) + ") IS NULL THROW " +
+             std::to_string(kSinkThrowNumber) + ", " +
+             n_literal(utf8_prefix("table " + shape.quoted + " has no column " + col.quoted +
+                                       " (create_tables is false)",
+                                   2000)) +
+             ", 1;\n";
+    }
+    return out;
+  }
+  if (shape.dest.schema != "dbo") {
+    out += "IF SCHEMA_ID(" + n_literal(shape.dest.schema) + ") IS NULL EXEC(" +
+           n_literal("CREATE SCHEMA " + quote_ident(shape.dest.schema)) + ");\n";
+  }
+  out += "IF OBJECT_ID(" + table_lit + ", N'U') IS NULL " + create_table_sql(shape, collation) +
+         ";\n";
+  for (const ColumnInfo &col : shape.columns) {
+    out += "IF COL_LENGTH(" + table_lit + ", " + n_literal(col.name) + ") IS NULL ALTER TABLE " +
+           shape.quoted + " ADD " + column_decl(col, collation, false) + ";\n";
+  }
+  return out;
+}
+
+std::string insert_sql(const TableShape &shape, const std::vector<const wr_value *> &rows,
+                       bool special_null, bool &special) {
+  std::string out = "INSERT INTO " + shape.quoted + " (";
+  for (size_t i = 0; i < shape.columns.size(); ++i) {
+    if (i) out += ", ";
+    out += shape.columns[i].quoted;
+  }
+  out += ") VALUES\n";
+  for (size_t r = 0; r < rows.size(); ++r) {
+    out += r ? ",\n(" : "(";
+    for (size_t i = 0; i < shape.columns.size(); ++i) {
+      if (i) out += ", ";
+      append_value(out, shape.columns[i], rows[r][i], special_null, special);
+    }
+    out += ")";
+  }
+  out += ";\n";
+  return out;
+}
+
+namespace {
+
+/// " WHERE a = 1 AND b IS NULL" identifying the row of `c`.
+void append_where(std::string &out, const TableShape &shape, const wr_change &c,
+                  bool special_null, bool &special) {
+  out += " WHERE ";
+  bool first = true;
+  auto cond = [&](const ColumnInfo &col, const wr_value &v) {
+    if (!first) out += " AND ";
+    first = false;
+    out += col.quoted;
+    if (v.kind == WR_VALUE_NULL) {
+      out += " IS NULL";
+    } else {
+      out += " = ";
+      append_value(out, col, v, special_null, special);
+    }
+  };
+  if (c.old_kind == WR_OLD_FULL) {
+    for (size_t i = 0; i < shape.columns.size(); ++i) {
+      if (c.old_values[i].kind == WR_VALUE_UNCHANGED_TOAST) continue;
+      cond(shape.columns[i], c.old_values[i]);
+    }
+  } else {
+    const wr_value *vals = c.old_kind == WR_OLD_KEY ? c.old_values : c.new_values;
+    for (uint32_t i : shape.key_columns) cond(shape.columns[i], vals[i]);
+  }
+  if (first) throw ValueError("no key columns identify the row (replica identity NOTHING?)");
+}
+
+}  // namespace
+
+std::string row_change_sql(const TableShape &shape, const wr_change &c,
+                           const std::string &fail_message, bool special_null, bool &special) {
+  const bool full = c.old_kind == WR_OLD_FULL;
+  std::string out;
+  if (c.kind == WR_CHANGE_UPDATE) {
+    out = full ? "UPDATE TOP (1) " : "UPDATE ";
+    out += shape.quoted + " SET ";
+    bool first = true;
+    for (size_t i = 0; i < shape.columns.size(); ++i) {
+      if (c.new_values[i].kind == WR_VALUE_UNCHANGED_TOAST) continue;
+      if (!first) out += ", ";
+      first = false;
+      out += shape.columns[i].quoted + " = ";
+      append_value(out, shape.columns[i], c.new_values[i], special_null, special);
+    }
+    if (first) {  // every column unchanged TOAST: a no-op that still checks the row exists
+      out += shape.columns[0].quoted + " = " + shape.columns[0].quoted;
+    }
+  } else {
+    out = full ? "DELETE TOP (1) FROM " : "DELETE FROM ";
+    out += shape.quoted;
+  }
+  append_where(out, shape, c, special_null, special);
+  out += ";\nIF @@ROWCOUNT <> 1 THROW " + std::to_string(kSinkThrowNumber) + ", " +
+         n_literal(utf8_prefix(fail_message, 2000)) + ", 1;\n";
+  return out;
+}
+
+std::string truncate_sql(const TableShape &shape) {
+  return "TRUNCATE TABLE " + shape.quoted + ";\n";
+}
+
+std::string session_setup_sql(unsigned lock_timeout_ms) {
+  return "SET XACT_ABORT ON; SET NOCOUNT ON; SET IMPLICIT_TRANSACTIONS OFF; SET ANSI_NULLS ON; "
+         "SET ANSI_PADDING ON; SET ANSI_WARNINGS ON; SET ARITHABORT ON; "
+         "SET CONCAT_NULL_YIELDS_NULL ON; SET QUOTED_IDENTIFIER ON; SET NUMERIC_ROUNDABORT OFF; "
+         "SET LOCK_TIMEOUT " +
+         std::to_string(lock_timeout_ms) + ";";
+}
+
+std::string utf8_prefix(const std::string &s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n) + "...";
+}
+
+}  // namespace walrelay::sqlserver
