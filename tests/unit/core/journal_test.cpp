@@ -202,7 +202,7 @@ TEST(Journal, RecoversSpooledLsnDropsLeftoversAndKeepsPreparedTransactions) {
     j.commit();
   j.wait_durable();
     EXPECT_EQ(j.spooled_lsn(), 0x1110u);
-    left.release();  // never committed, never deleted: what a crash leaves
+    left.reset();  // closed, never committed, never deleted: what a crash leaves
   }
   spool::Journal j({dir}, 1);
   EXPECT_EQ(j.spooled_lsn(), 0x1110u);
