@@ -116,6 +116,9 @@ SQL
 
 # --- 5. walrelay + workload ------------------------------------------------------------------
 rm -f "$DEMO_DB" "$DEMO_DB-wal" "$DEMO_DB-shm" "$DEMO_DB-journal"
+# The spool of an earlier demo belongs to an earlier throwaway cluster: start clean.
+SPOOL_DIR="$STATE/spool"
+rm -rf "$SPOOL_DIR" "$STATE/walrelay-spool-$SLOT"
 CONFIG="$STATE/walrelay.yaml"
 WALRELAY_LOG="$STATE/walrelay.log"
 cat >"$CONFIG" <<YAML
@@ -128,6 +131,8 @@ source:
   publication: $PUB
   create_slot: true
   status_interval_ms: 1000
+spool:
+  dir: "$SPOOL_DIR"
 sinks:
   - name: demo
     plugin: sqlite

@@ -151,12 +151,14 @@ int run_command(const RunOptions &options) {
   for (auto &s : sinks) raw.push_back(s.get());
   // One delivery thread per sink, each reading the spool at its own pace.
   Delivery delivery(*journal, raw, pool, cfg.pipeline, g_stop, stop_lsn.value_or(0));
-  delivery.start();
 
   replication::Source source(
       cfg.source, cfg.spool, *journal, pool, [&] { return delivery.applied_lsn(); },
       [&] { return delivery.done(); }, g_stop);
   if (stop_lsn) source.set_stop_lsn(*stop_lsn);
+  // The sinks get nothing (not even what the spool holds) until the source has checked
+  // that the spool belongs to it.
+  source.set_on_ready([&] { delivery.start(); });
   int rc = kExitOk;
   try {
     source.run(start, start_lsn.has_value());

@@ -145,6 +145,21 @@ void Source::prepare(ReplicationConnection &conn, uint64_t start_lsn) {
     throw ReplicationError("source.conninfo must name a database (dbname=...)", false);
   spdlog::info("source: system {} timeline {} database '{}' WAL at {}", id.system_id, id.timeline,
                id.dbname, format_lsn(id.xlog_pos));
+  // The spool must hold transactions of this source only: a spool left by another cluster,
+  // database or slot would be replayed into the sinks as if it were this one's.
+  const std::string identity = "system " + id.system_id + ", database " + id.dbname +
+                               ", slot " + config_.slot;
+  if (journal_.source_identity().empty()) {
+    journal_.set_source_identity(identity);
+  } else if (journal_.source_identity() != identity) {
+    if (!journal_.empty())
+      throw ReplicationError("the spool directory holds transactions of another source (" +
+                                 journal_.source_identity() + "), not of this one (" +
+                                 identity + "); set spool.dir to another directory, or " +
+                                 "remove it if those transactions are not needed",
+                             false);
+    journal_.set_source_identity(identity);
+  }
   const auto missing = conn.missing_publications(publications_);
   if (!missing.empty())
     throw ReplicationError("publication '" + missing.front() + "' does not exist in database '" +
@@ -191,6 +206,10 @@ void Source::prepare(ReplicationConnection &conn, uint64_t start_lsn) {
 void Source::session(uint64_t start_lsn) {
   ReplicationConnection conn(config_.conninfo);
   prepare(conn, start_lsn);
+  if (on_ready_) {
+    on_ready_();
+    on_ready_ = nullptr;
+  }
   const auto opts = negotiate(config_, conn.server_version());
   conn.start_replication(config_.slot, start_lsn, opts, publications_);
   streamed_ = true;

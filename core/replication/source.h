@@ -52,6 +52,11 @@ class Source {
   /// before the slot's confirmed_flush_lsn.
   void run(uint64_t start_lsn, bool explicit_start = false);
 
+  /// Called once, after the first connection checked the slot, the publications and that
+  /// the spool belongs to this source — before that nothing may reach the sinks (run_command
+  /// starts the delivery threads here).
+  void set_on_ready(std::function<void()> f) { on_ready_ = std::move(f); }
+
   /// Bounded replay (--stop-lsn): apply every transaction committed at or before `lsn`, none
   /// after it, never confirm past it, then stop cleanly. 0: no bound.
   void set_stop_lsn(uint64_t lsn) { stop_lsn_ = lsn; }
@@ -85,6 +90,7 @@ class Source {
   TransactionPool &pool_;
   std::function<uint64_t()> applied_lsn_;
   std::function<bool()> delivery_done_;
+  std::function<void()> on_ready_;
   StopSignal &stop_;
   TransactionBuilder builder_;
   pgoutput::Decoder *decoder_ = nullptr;  // the current session's

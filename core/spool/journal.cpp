@@ -67,6 +67,17 @@ Journal::Journal(JournalOptions options, size_t consumers) : opt_(std::move(opti
                      " is in use by another walrelay process (" + lock_path +
                      " is locked); give each walrelay its own spool.dir");
   }
+  {
+    std::FILE *f = std::fopen((opt_.dir + "/SOURCE").c_str(), "rb");
+    if (f) {
+      char buf[512];
+      const size_t n = std::fread(buf, 1, sizeof buf, f);
+      std::fclose(f);
+      identity_.assign(buf, n);
+      while (!identity_.empty() && (identity_.back() == '\n' || identity_.back() == '\r'))
+        identity_.pop_back();
+    }
+  }
   writer_ = std::make_unique<Writer>(main_opt_);
   if (writer_->recovered_tail_bytes() > 0)
     spdlog::warn("spool: cut a torn record of {} bytes off the end of {} (left by a crash)",
@@ -162,6 +173,22 @@ void Journal::recover() {
     spdlog::info("spool: {} holds {} transactions up to {}, {} prepared transactions; "
                  "dropped {} unfinished transaction files",
                  opt_.dir, txns, format_lsn(last_lsn_), prepared_.size(), leftovers.size());
+}
+
+void Journal::set_source_identity(const std::string &identity) {
+  const std::string path = opt_.dir + "/SOURCE", tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const std::string text = identity + "\n";
+  if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
+      ::fsync(fd) != 0) {
+    const std::string err = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    throw SpoolError("spool: cannot write " + tmp + ": " + err);
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    throw SpoolError("spool: cannot rename " + tmp + ": " + std::strerror(errno));
+  identity_ = identity;
 }
 
 Options Journal::txn_file_options(uint64_t serial) const {

@@ -112,6 +112,14 @@ class Journal {
   /// at once (group commit: appends made meanwhile share the next fdatasync); a failed
   /// fdatasync is thrown by the next call.
   void commit();
+  /// Which source the spool's transactions come from ("system <id>, database <name>, slot
+  /// <name>"), as recorded by the first run on this directory; empty for a new spool.
+  const std::string &source_identity() const { return identity_; }
+  /// Records `identity` (written to <dir>/SOURCE and fsynced). Throws SpoolError.
+  void set_source_identity(const std::string &identity);
+  /// True when the spool holds nothing: no transaction, no prepared transaction.
+  bool empty() const { return last_lsn_ == 0 && prepared_.empty(); }
+
   /// Waits until what commit() asked for is durable and visible.
   void wait_durable();
   /// End LSN of the last transaction made durable (0: none).
@@ -153,6 +161,7 @@ class Journal {
 
   JournalOptions opt_;
   Options main_opt_, txn_opt_;
+  std::string identity_;
   int lock_fd_ = -1;
   std::unique_ptr<Writer> writer_;
   uint64_t next_serial_ = 1;

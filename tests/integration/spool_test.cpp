@@ -136,3 +136,43 @@ TEST_F(Spool, SlowSinkHoldsTheOthersOnlyBeyondMaxBytes) {
 
 }  // namespace
 }  // namespace walrelay::test
+
+namespace walrelay::test {
+namespace {
+
+// A spool holds the transactions of one source: pointed at another cluster, walrelay
+// refuses to start instead of replaying them into the sinks.
+TEST_F(Spool, SpoolOfAnotherSourceIsRefused) {
+  StartCluster();
+  pg().exec("CREATE TABLE t (id int PRIMARY KEY); CREATE PUBLICATION walrelay_pub FOR ALL TABLES;");
+  pg().CreateLogicalSlot("walrelay");
+  TempDir shared;
+  const std::string spool_dir = shared.file("spool");
+  RelayConfig cfg = SqliteRelayConfig(pg(), "walrelay", "walrelay_pub", pg().file("a.db"));
+  cfg.spool = {{"dir", spool_dir}};
+  MakeRelay(cfg);
+  ASSERT_TRUE(StartRelayAndWaitStreaming("walrelay"));
+  pg().exec("INSERT INTO t VALUES (1)");
+  ASSERT_TRUE(WaitUntilSame(pg(), pg().file("a.db"), {{"t", "SELECT id FROM t", "SELECT id FROM t"}},
+                            30s, &relay()));
+  ASSERT_TRUE(StopRelayCleanly());
+
+  PgCluster other;
+  other.exec("CREATE TABLE t (id int PRIMARY KEY); CREATE PUBLICATION walrelay_pub FOR ALL TABLES;");
+  other.CreateLogicalSlot("walrelay");
+  RelayConfig cfg2 = SqliteRelayConfig(other, "walrelay", "walrelay_pub", other.file("b.db"));
+  cfg2.spool = {{"dir", spool_dir}};
+  Walrelay second(WriteRelayConfig(other.file("walrelay.yaml"), cfg2), other.file("walrelay.log"));
+  second.Start();
+  ASSERT_TRUE(WaitFor([&] { return !second.Running(); }, 30s)) << second.LogTail(20);
+  EXPECT_NE(second.ExitStatus(), 0);
+  EXPECT_NE(second.LogTail(20).find("the spool directory holds transactions of another source"),
+            std::string::npos)
+      << second.LogTail(20);
+  const auto r = TrySqliteQuery(other.file("b.db"), "SELECT count(*) FROM t");
+  EXPECT_TRUE(!r.ok || (r.rows.size() == 1 && r.rows[0][0] && *r.rows[0][0] == "0"))
+      << "transactions of the first cluster reached the second one's sink";
+}
+
+}  // namespace
+}  // namespace walrelay::test
