@@ -169,8 +169,9 @@ std::optional<Finished> TransactionBuilder::message(const pgoutput::LogicalMessa
   if (o.streamed) o.subxids.push_back(m.xid);
   if (!alone) return std::nullopt;
   const uint64_t lsn = c->lsn;
-  return finish(std::move(alone), FinishKind::kCommit, lsn, lsn + 1,
-                0 /* no commit time: set below */);
+  Finished f = finish(std::move(alone), FinishKind::kCommit, lsn, lsn + 1, 0);
+  f.txn->abi.commit_time_us = 0;  // no commit: no commit time (not the PostgreSQL epoch)
+  return f;
 }
 
 TransactionPtr TransactionBuilder::feed(const pgoutput::Message &msg, uint64_t wal_start) {
@@ -250,11 +251,8 @@ std::optional<Finished> TransactionBuilder::next(const pgoutput::Message &msg,
       c->truncate_options = msg.truncate.options & (WR_TRUNCATE_CASCADE | WR_TRUNCATE_RESTART_IDENTITY);
       return std::nullopt;
     }
-    case MessageType::LogicalMessage: {
-      auto f = message(msg.logical_message, wal_start);
-      if (f) f->txn->abi.commit_time_us = 0;
-      return f;
-    }
+    case MessageType::LogicalMessage:
+      return message(msg.logical_message, wal_start);
     case MessageType::Commit: {
       if (!current_ || !current_->gid.empty())
         throw TransactionError("Commit at " + format_lsn(wal_start) +

@@ -45,7 +45,8 @@ ReplicationConnection::PgoutputOptions negotiate(const SourceConfig &c, int serv
            " is not supported; this server speaks pgoutput protocol 1 to " +
            std::to_string(max_proto));
   if (c.streaming == StreamingMode::kParallel) {
-    if (o.proto_version < 4) refuse("source.streaming: parallel needs pgoutput protocol 4 (PostgreSQL 16+)");
+    if (o.proto_version < 4)
+      refuse("source.streaming: parallel needs pgoutput protocol 4 (PostgreSQL 16+)");
     o.streaming = "parallel";
   } else if (c.streaming == StreamingMode::kOn && o.proto_version >= 2) {
     o.streaming = "on";
@@ -147,15 +148,15 @@ void Source::prepare(ReplicationConnection &conn, uint64_t start_lsn) {
                id.dbname, format_lsn(id.xlog_pos));
   // The spool must hold transactions of this source only: a spool left by another cluster,
   // database or slot would be replayed into the sinks as if it were this one's.
-  const std::string identity = "system " + id.system_id + ", database " + id.dbname +
-                               ", slot " + config_.slot;
+  const std::string identity =
+      "system " + id.system_id + ", database " + id.dbname + ", slot " + config_.slot;
   if (journal_.source_identity().empty()) {
     journal_.set_source_identity(identity);
   } else if (journal_.source_identity() != identity) {
     if (!journal_.empty())
       throw ReplicationError("the spool directory holds transactions of another source (" +
-                                 journal_.source_identity() + "), not of this one (" +
-                                 identity + "); set spool.dir to another directory, or " +
+                                 journal_.source_identity() + "), not of this one (" + identity +
+                                 "); set spool.dir to another directory, or " +
                                  "remove it if those transactions are not needed",
                              false);
     journal_.set_source_identity(identity);
@@ -187,8 +188,7 @@ void Source::prepare(ReplicationConnection &conn, uint64_t start_lsn) {
     if (explicit_start_ && !streamed_ && start_lsn < slot->confirmed_flush)
       throw ReplicationError("--start-lsn " + format_lsn(start_lsn) +
                                  " lies before the confirmed_flush_lsn " +
-                                 format_lsn(slot->confirmed_flush) + " of slot '" +
-                                 config_.slot +
+                                 format_lsn(slot->confirmed_flush) + " of slot '" + config_.slot +
                                  "': the server no longer keeps the changes before it",
                              false);
   }
@@ -281,8 +281,9 @@ void Source::handle_copy_message(ReplicationConnection &conn, const uint8_t *dat
   if (len == 0) throw ReplicationError("empty CopyData message from the server", true);
   if (data[0] == 'w') {
     const auto x = parse_xlogdata(data, len);
-    if (!x) throw ReplicationError("malformed XLogData message (" + std::to_string(len) +
-                                       " bytes)", true);
+    if (!x)
+      throw ReplicationError("malformed XLogData message (" + std::to_string(len) + " bytes)",
+                             true);
     received_lsn_ = std::max(received_lsn_, x->wal_start);
     const pgoutput::Message &msg = decoder_->decode(x->payload, x->payload_len, x->wal_start);
     if (auto f = builder_.next(msg, x->wal_start)) accept(conn, std::move(*f));
@@ -345,8 +346,8 @@ void Source::spool(Finished &f) {
     case FinishKind::kCommitPrepared:
       if (!journal_.commit_prepared(f.gid, h)) {
         // Nothing of it was sent to us (e.g. it touched no published table): empty.
-        spdlog::debug("source: COMMIT PREPARED '{}' at {} without a spooled prepare; empty",
-                      f.gid, format_lsn(h.commit_lsn));
+        spdlog::debug("source: COMMIT PREPARED '{}' at {} without a spooled prepare; empty", f.gid,
+                      format_lsn(h.commit_lsn));
         journal_.append_txn(t);
       }
       break;
@@ -364,8 +365,7 @@ void Source::flush_pending(ReplicationConnection &conn) {
     }
     pending_.clear();
     pending_bytes_ = 0;
-    journal_.commit();
-    journal_.collect();
+    journal_.commit();  // spool files are deleted every status interval, not per burst
   }
   // Back-pressure: the sinks are behind by more than spool.max_bytes; keep the server
   // informed while they catch up.

@@ -1,9 +1,9 @@
 // Journal: committed transactions in the spool; recovery, retention, back-pressure.
 #include "core/spool/journal.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -63,9 +63,8 @@ Journal::Journal(JournalOptions options, size_t consumers) : opt_(std::move(opti
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     ::close(lock_fd_);
     lock_fd_ = -1;
-    throw SpoolError("spool: directory " + opt_.dir +
-                     " is in use by another walrelay process (" + lock_path +
-                     " is locked); give each walrelay its own spool.dir");
+    throw SpoolError("spool: directory " + opt_.dir + " is in use by another walrelay process (" +
+                     lock_path + " is locked); give each walrelay its own spool.dir");
   }
   {
     std::FILE *f = std::fopen((opt_.dir + "/SOURCE").c_str(), "rb");
@@ -112,7 +111,8 @@ void Journal::recover() {
   const auto segs = list_segments(main_opt_);
   for (size_t i = 0; i < segs.size(); ++i)
     if (i + 1 < segs.size())
-      segment_bytes_[segs[i]] = fs::file_size(segment_path(main_opt_.dir, main_opt_.prefix, segs[i]));
+      segment_bytes_[segs[i]] =
+          fs::file_size(segment_path(main_opt_.dir, main_opt_.prefix, segs[i]));
   Reader reader(main_opt_, Position{});
   std::string rec;
   uint64_t txns = 0;
@@ -138,7 +138,7 @@ void Journal::recover() {
         case RecordType::kPrepared: {
           TxnRef ref = decode_txn_ref(rec);
           const std::string gid = ref.gid;
-          prepared_[gid] = PreparedTxn{std::move(ref)};
+          prepared_[gid] = std::move(ref);
           break;
         }
         case RecordType::kFinished:
@@ -158,7 +158,7 @@ void Journal::recover() {
   // transactions that were in progress when the last run ended.
   std::set<uint64_t> keep;
   for (const auto &r : refs_) keep.insert(r.serial);
-  for (const auto &[gid, p] : prepared_) keep.insert(p.ref.serial);
+  for (const auto &[gid, p] : prepared_) keep.insert(p.serial);
   std::set<uint64_t> leftovers;
   std::error_code ec;
   for (const auto &e : fs::directory_iterator(txn_opt_.dir, ec)) {
@@ -170,9 +170,10 @@ void Journal::recover() {
   for (uint64_t s : keep) next_serial_ = std::max(next_serial_, s + 1);
   for (uint64_t s : leftovers) delete_txn_files(s);
   if (txns || !prepared_.empty() || !leftovers.empty())
-    spdlog::info("spool: {} holds {} transactions up to {}, {} prepared transactions; "
-                 "dropped {} unfinished transaction files",
-                 opt_.dir, txns, format_lsn(last_lsn_), prepared_.size(), leftovers.size());
+    spdlog::info(
+        "spool: {} holds {} transactions up to {}, {} prepared transactions; "
+        "dropped {} unfinished transaction files",
+        opt_.dir, txns, format_lsn(last_lsn_), prepared_.size(), leftovers.size());
 }
 
 void Journal::set_source_identity(const std::string &identity) {
@@ -246,12 +247,12 @@ void Journal::discard(std::unique_ptr<TxnFile> file) {
 void Journal::write_snapshot() {
   for (const auto &[gid, p] : prepared_) {
     rel_buf_.clear();
-    encode_txn_ref(p.ref, RecordType::kPrepared, rel_buf_);
+    encode_txn_ref(p, RecordType::kPrepared, rel_buf_);
     writer_->append(rel_buf_);
   }
 }
 
-Position Journal::append_main(RecordType, const std::string &payload,
+Position Journal::append_main(const std::string &payload,
                               const std::vector<std::shared_ptr<const RelationDesc>> *relations) {
   // Relations a record needs go before it in the same segment, so a worker that starts at
   // any retained segment knows them.
@@ -290,8 +291,21 @@ Position Journal::append_main(RecordType, const std::string &payload,
 void Journal::append_txn(const Transaction &txn) {
   buf_.clear();
   encode_txn(txn, buf_);
-  append_main(RecordType::kTxn, buf_, &txn.relations);
+  append_main(buf_, &txn.relations);
   last_lsn_ = std::max(last_lsn_, txn.abi.end_lsn);
+}
+
+void Journal::append_ref(const TxnRef &ref) {
+  buf_.clear();
+  encode_txn_ref(ref, RecordType::kTxnRef, buf_);
+  const Position at = append_main(buf_, nullptr);
+  const uint64_t bytes = txn_file_bytes(ref.serial);  // every segment of the file
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    refs_.push_back({at, ref.serial, bytes});
+    ref_bytes_ += bytes;
+  }
+  last_lsn_ = std::max(last_lsn_, ref.header.end_lsn);
 }
 
 void Journal::append_txn_ref(std::unique_ptr<TxnFile> file, const TxnHeader &header,
@@ -302,70 +316,53 @@ void Journal::append_txn_ref(std::unique_ptr<TxnFile> file, const TxnHeader &hea
   ref.serial = file->serial();
   ref.n_changes = file->n_changes();
   ref.aborted = std::move(aborted);
-  buf_.clear();
-  encode_txn_ref(ref, RecordType::kTxnRef, buf_);
-  const uint64_t bytes = file->bytes();
   file.reset();
-  const Position at = append_main(RecordType::kTxnRef, buf_, nullptr);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    refs_.push_back({at, ref.serial, bytes});
-    ref_bytes_ += bytes;
-  }
-  last_lsn_ = std::max(last_lsn_, header.end_lsn);
+  append_ref(ref);
 }
 
 void Journal::append_prepared(std::unique_ptr<TxnFile> file, const std::string &gid,
                               const TxnHeader &prepare, std::vector<uint32_t> aborted) {
   file->writer_.sync();
   auto old = prepared_.find(gid);
-  if (old != prepared_.end()) {  // the server sent the prepare again (restart before it was confirmed)
-    delete_txn_files(old->second.ref.serial);
+  if (old !=
+      prepared_.end()) {  // the server sent the prepare again (restart before it was confirmed)
+    delete_txn_files(old->second.serial);
     prepared_.erase(old);
   }
-  PreparedTxn p;
-  p.ref.serial = file->serial();
-  p.ref.gid = gid;
-  p.ref.header = prepare;
-  p.ref.n_changes = file->n_changes();
-  p.ref.aborted = std::move(aborted);
+  TxnRef p;
+  p.serial = file->serial();
+  p.gid = gid;
+  p.header = prepare;
+  p.n_changes = file->n_changes();
+  p.aborted = std::move(aborted);
   file.reset();
   buf_.clear();
-  encode_txn_ref(p.ref, RecordType::kPrepared, buf_);
-  append_main(RecordType::kPrepared, buf_, nullptr);
+  encode_txn_ref(p, RecordType::kPrepared, buf_);
+  append_main(buf_, nullptr);
   prepared_[gid] = std::move(p);
 }
 
 bool Journal::commit_prepared(const std::string &gid, const TxnHeader &commit) {
   auto it = prepared_.find(gid);
   if (it == prepared_.end()) return false;
-  TxnRef ref = it->second.ref;
-  ref.header = commit;
-  buf_.clear();
-  encode_txn_ref(ref, RecordType::kTxnRef, buf_);
-  const Position at = append_main(RecordType::kTxnRef, buf_, nullptr);
-  const uint64_t bytes = txn_file_bytes(ref.serial);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    refs_.push_back({at, ref.serial, bytes});
-    ref_bytes_ += bytes;
-  }
+  TxnRef ref = std::move(it->second);
   prepared_.erase(it);
+  ref.header = commit;
+  append_ref(ref);
   buf_.clear();
   encode_finished(gid, buf_);
-  append_main(RecordType::kFinished, buf_, nullptr);
-  last_lsn_ = std::max(last_lsn_, commit.end_lsn);
+  append_main(buf_, nullptr);
   return true;
 }
 
 bool Journal::rollback_prepared(const std::string &gid) {
   auto it = prepared_.find(gid);
   if (it == prepared_.end()) return false;
-  const uint64_t serial = it->second.ref.serial;
+  const uint64_t serial = it->second.serial;
   prepared_.erase(it);
   buf_.clear();
   encode_finished(gid, buf_);
-  append_main(RecordType::kFinished, buf_, nullptr);
+  append_main(buf_, nullptr);
   writer_->sync();  // the 'X' is on disk before the file goes
   delete_txn_files(serial);
   return true;
@@ -486,7 +483,11 @@ void Journal::collect() {
     segment_bytes_.erase(segment_bytes_.begin(), segment_bytes_.lower_bound(low.segment));
   }
   for (uint64_t s : files) delete_txn_files(s);
-  writer_->remove_before(low);
+  // Listing the directory only pays when the slowest worker entered a newer segment.
+  if (low.segment > removed_below_) {
+    writer_->remove_before(low);
+    removed_below_ = low.segment;
+  }
 }
 
 }  // namespace walrelay::spool

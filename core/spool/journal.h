@@ -44,11 +44,6 @@ struct JournalOptions {
   uint64_t max_bytes = 1ull << 30;
 };
 
-/// A prepared (two-phase) transaction waiting for COMMIT PREPARED / ROLLBACK PREPARED.
-struct PreparedTxn {
-  TxnRef ref;  ///< serial of its file, gid, header (prepare LSNs), aborted subxids
-};
-
 /// One transaction's spill file, written by the source thread.
 class TxnFile {
  public:
@@ -56,7 +51,6 @@ class TxnFile {
   uint64_t serial() const { return serial_; }
   /// Changes written so far.
   uint64_t n_changes() const { return n_changes_; }
-  uint64_t bytes() const { return writer_.end().offset; }
 
  private:
   friend class Journal;
@@ -104,7 +98,6 @@ class Journal {
   /// ROLLBACK PREPARED: forgets `gid` ('X') and deletes its file. False when unknown.
   bool rollback_prepared(const std::string &gid);
   bool has_prepared(const std::string &gid) const { return prepared_.count(gid) != 0; }
-  size_t prepared_count() const { return prepared_.size(); }
 
   /// Makes everything appended so far durable and then visible to the workers;
   /// `spooled_lsn` then becomes the end LSN of the last transaction appended. With
@@ -153,9 +146,11 @@ class Journal {
   void publish(Position end, uint64_t lsn);  // make [.., end) visible to the workers
   void sync_loop();                          // the sync thread (fsync: batch)
   /// Appends `payload` (after the relations it needs); returns where it starts.
-  Position append_main(RecordType type, const std::string &payload,
-                   const std::vector<std::shared_ptr<const RelationDesc>> *relations);
-  void write_snapshot();  // pending 'P' records at the start of a new segment
+  Position append_main(const std::string &payload,
+                       const std::vector<std::shared_ptr<const RelationDesc>> *relations);
+  void write_snapshot();
+  /// Appends the 'E' record of `ref` and keeps its file until every worker passed it.
+  void append_ref(const TxnRef &ref);  // pending 'P' records at the start of a new segment
   void delete_txn_files(uint64_t serial);
   uint64_t txn_file_bytes(uint64_t serial) const;
 
@@ -167,8 +162,11 @@ class Journal {
   uint64_t next_serial_ = 1;
   std::set<std::pair<uint32_t, uint32_t>> relations_in_segment_;
   uint64_t relations_segment_ = 0;
-  std::map<std::string, PreparedTxn> prepared_;  // by gid
-  uint64_t last_lsn_ = 0;                         // end LSN of the last appended txn
+  /// Prepared (two-phase) transactions waiting for COMMIT / ROLLBACK PREPARED, by gid:
+  /// serial of their file, gid, header (prepare LSNs), aborted subtransactions.
+  std::map<std::string, TxnRef> prepared_;
+  uint64_t removed_below_ = 0;  // main segments below this one are deleted
+  uint64_t last_lsn_ = 0;       // end LSN of the last appended txn
   std::string buf_, rel_buf_;
   std::atomic<uint64_t> spooled_lsn_{0};
 
