@@ -33,42 +33,18 @@ SQLITE_SYNC=${SQLITE_SYNC:-FULL}
 }
 source scripts/lib/pg.sh
 source bench/lib/measure.sh
-WORK=$(mktemp -d /tmp/walrelay-bigtxn.XXXXXX)
-chmod 755 "$WORK"
-cleanup() {
-  pg_stop_cluster >/dev/null 2>&1 || true
-  if [[ "${KEEP:-0}" == 1 ]]; then echo "work dir kept: $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
+bench_workdir walrelay-bigtxn
 bench_init "$WORK"
 pg_start_cluster "$WORK/pg" max_wal_size=16GB checkpoint_timeout=30min autovacuum=off >/dev/null
 q() { pg_psql -At "$@"; }
 
-SPOOL_EXTRA=""
-[[ -n "${SPILL_BYTES:-}" ]] && SPOOL_EXTRA+="  spill_bytes: $SPILL_BYTES"$'\n'
-[[ -n "${SEGMENT_BYTES:-}" ]] && SPOOL_EXTRA+="  segment_bytes: $SEGMENT_BYTES"$'\n'
-PIPELINE=""
-[[ -n "${BATCH_MAX_BYTES:-}" ]] && PIPELINE="pipeline:"$'\n'"  batch_max_bytes: $BATCH_MAX_BYTES"$'\n'
+BENCH_PUB=big_pub
+BENCH_SPOOL_YAML=""
+[[ -n "${SPILL_BYTES:-}" ]] && BENCH_SPOOL_YAML+="  spill_bytes: $SPILL_BYTES"$'\n'
+[[ -n "${SEGMENT_BYTES:-}" ]] && BENCH_SPOOL_YAML+="  segment_bytes: $SEGMENT_BYTES"$'\n'
+BENCH_PIPELINE_YAML=""
+[[ -n "${BATCH_MAX_BYTES:-}" ]] && BENCH_PIPELINE_YAML="pipeline:"$'\n'"  batch_max_bytes: $BATCH_MAX_BYTES"$'\n'
 
-walrelay_cfg() {
-  local slot=$1 plugin=$2 options=$3 cfg="$WORK/$1.yaml"
-  cat >"$cfg" <<YAML
-log_level: info
-plugin_dir: $ROOT/$BUILD/plugins
-source:
-  conninfo: "$(pg_conninfo postgres)"
-  slot: $slot
-  publication: big_pub
-  create_slot: false
-${PIPELINE}spool:
-  dir: $WORK/spool-$slot
-${SPOOL_EXTRA}sinks:
-  - name: big
-    plugin: $plugin
-    options: $options
-YAML
-  echo "$cfg"
-}
 
 echo "walrelay big-transaction RSS bench, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(lscpu | sed -n 's/^Model name:\s*//p'), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB RAM; load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -100,8 +76,8 @@ for wm in $WORK_MEMS; do
       slot="big_$n"
       q -c "SELECT pg_copy_logical_replication_slot('big_base', '$slot')" >/dev/null
       case $sink in
-        null) cfg=$(walrelay_cfg "$slot" "$NULL_SINK" "{}") ;;
-        sqlite) cfg=$(walrelay_cfg "$slot" sqlite "{path: $WORK/$slot.db, synchronous: $SQLITE_SYNC}") ;;
+        null) cfg=$(bench_walrelay_cfg "$slot" "$NULL_SINK" "{}") ;;
+        sqlite) cfg=$(bench_walrelay_cfg "$slot" sqlite "{path: $WORK/$slot.db, synchronous: $SQLITE_SYNC}") ;;
         *) echo "unknown sink $sink" >&2; exit 2 ;;
       esac
       bench_run "$slot" "$slot" "$BIN" run -c "$cfg" --stop-lsn "$END" 2>"$WORK/$slot.log"

@@ -40,42 +40,15 @@ SQLITE_SYNC=${SQLITE_SYNC:-FULL}
 }
 source scripts/lib/pg.sh
 source bench/lib/measure.sh
-WORK=$(mktemp -d /tmp/walrelay-bench.XXXXXX)
-chmod 755 "$WORK"
-cleanup() {
-  pg_stop_cluster >/dev/null 2>&1 || true
-  if [[ "${KEEP:-0}" == 1 ]]; then echo "work dir kept: $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
+bench_workdir walrelay-bench
 bench_init "$WORK"
 # autovacuum off: no vacuum of the fresh tables competing with the timed readers.
 pg_start_cluster "$WORK/pg" max_wal_size=8GB checkpoint_timeout=30min autovacuum=off >/dev/null
 q() { pg_psql -At "$@"; }
 
-SERVER_NUM=$(q -c "SHOW server_version_num")
-if ((SERVER_NUM >= 160000)); then PROTO=4; elif ((SERVER_NUM >= 150000)); then PROTO=3; else PROTO=2; fi
+PROTO=$(bench_pgoutput_proto)
 RECV_OPTS=(-o "proto_version=$PROTO" -o publication_names=bench_pub -o streaming=on)
 
-# walrelay_cfg SLOT PLUGIN OPTIONS_YAML -> path of a config file
-walrelay_cfg() {
-  local slot=$1 plugin=$2 options=$3 cfg="$WORK/$1.yaml"
-  cat >"$cfg" <<YAML
-log_level: info
-plugin_dir: $ROOT/$BUILD/plugins
-source:
-  conninfo: "$(pg_conninfo postgres)"
-  slot: $slot
-  publication: bench_pub
-  create_slot: false
-spool:
-  dir: $WORK/spool-$slot
-sinks:
-  - name: bench
-    plugin: $plugin
-    options: $options
-YAML
-  echo "$cfg"
-}
 
 # reader KIND SLOT END: runs one reader over a fresh copy SLOT of the base slot; sets R_*.
 reader() {
@@ -87,9 +60,9 @@ reader() {
       ;;
     null | sqlite)
       if [[ $kind == null ]]; then
-        cfg=$(walrelay_cfg "$slot" "$NULL_SINK" "{}")
+        cfg=$(bench_walrelay_cfg "$slot" "$NULL_SINK" "{}")
       else
-        cfg=$(walrelay_cfg "$slot" sqlite "{path: $WORK/$slot.db, synchronous: $SQLITE_SYNC}")
+        cfg=$(bench_walrelay_cfg "$slot" sqlite "{path: $WORK/$slot.db, synchronous: $SQLITE_SYNC}")
       fi
       bench_run "$slot" "$slot" "$BIN" run -c "$cfg" --stop-lsn "$end" 2>"$WORK/$slot.log"
       if ! grep -q "pgoutput protocol $PROTO, streaming on" "$WORK/$slot.log"; then

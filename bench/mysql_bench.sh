@@ -68,14 +68,8 @@ fi
 source scripts/lib/pg.sh
 source bench/lib/measure.sh
 source bench/lib/mysql.sh
-WORK=$(mktemp -d /tmp/walrelay-mysqlbench.XXXXXX)
-chmod 755 "$WORK"
-cleanup() {
-  my_stop_server >/dev/null 2>&1 || true
-  pg_stop_cluster >/dev/null 2>&1 || true
-  if [[ "${KEEP:-0}" == 1 ]]; then echo "work dir kept: $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
+BENCH_ON_EXIT=my_stop_server
+bench_workdir walrelay-mysqlbench
 bench_init "$WORK"
 pg_start_cluster "$WORK/pg" max_wal_size=8GB checkpoint_timeout=30min autovacuum=off >/dev/null
 q() { pg_psql -At "$@"; }
@@ -85,29 +79,8 @@ my_start_server "$WORK/mariadb" --innodb-buffer-pool-size="$MY_BUFFER_POOL" \
   $MY_EXTRA
 m() { my_sql -N -B "$@"; }
 
-SERVER_NUM=$(q -c "SHOW server_version_num")
-if ((SERVER_NUM >= 160000)); then PROTO=4; elif ((SERVER_NUM >= 150000)); then PROTO=3; else PROTO=2; fi
+PROTO=$(bench_pgoutput_proto)
 
-# walrelay_cfg SLOT PLUGIN OPTIONS_YAML -> path of a config file
-walrelay_cfg() {
-  local slot=$1 plugin=$2 options=$3 cfg="$WORK/$1.yaml"
-  cat >"$cfg" <<YAML
-log_level: info
-plugin_dir: $ROOT/$BUILD/plugins
-source:
-  conninfo: "$(pg_conninfo postgres)"
-  slot: $slot
-  publication: bench_pub
-  create_slot: false
-spool:
-  dir: $WORK/spool-$slot
-sinks:
-  - name: bench
-    plugin: $plugin
-    options: $options
-YAML
-  echo "$cfg"
-}
 
 # Flushes InnoDB's dirty pages (at most QUIESCE_S s), so a run does not pay for the last one's.
 my_quiesce() {
@@ -126,9 +99,9 @@ my_quiesce() {
 walrelay_run() {
   local kind=$1 slot=$2 end=$3 db=${4:-} cfg
   if [[ $kind == null ]]; then
-    cfg=$(walrelay_cfg "$slot" "$NULL_SINK" "{}")
+    cfg=$(bench_walrelay_cfg "$slot" "$NULL_SINK" "{}")
   else
-    cfg=$(walrelay_cfg "$slot" mysql "{socket: $MY_SOCK, user: root, database: $db${SINK_OPTS:+, $SINK_OPTS}}")
+    cfg=$(bench_walrelay_cfg "$slot" mysql "{socket: $MY_SOCK, user: root, database: $db${SINK_OPTS:+, $SINK_OPTS}}")
   fi
   bench_run "$slot" "$slot" "$BIN" run -c "$cfg" --stop-lsn "$end" 2>"$WORK/$slot.log"
   if ((R_STATUS != 0)); then

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # R_* results are read by the sourcing scripts
-# Shared helpers for bench/e2e.sh and bench/big_txn_rss.sh (sourced after scripts/lib/pg.sh
+# Shared helpers for the bench/ scripts (sourced after scripts/lib/pg.sh
 # and pg_start_cluster).
 #
 #   bench_init WORKDIR            # checks /usr/bin/time, sets up the poll timer
@@ -12,6 +12,13 @@
 #                                 # size"), CPU seconds of the walsender ("" when not seen)
 #   bench_stats V1 V2 ...         # prints "mean min max" (3 decimals) of the numeric values
 #   bench_q SQL                   # psql -At -c SQL on the cluster
+#   bench_workdir PREFIX          # WORK=fresh temp dir; on exit stops the cluster (and
+#                                 # BENCH_ON_EXIT, if set) and removes WORK unless KEEP=1
+#   bench_pgoutput_proto          # the pgoutput protocol walrelay negotiates with the server
+#   bench_walrelay_cfg SLOT PLUGIN OPTIONS_YAML
+#                                 # writes $WORK/SLOT.yaml (publication BENCH_PUB, default
+#                                 # bench_pub; extra `pipeline:`/spool lines from
+#                                 # BENCH_PIPELINE_YAML / BENCH_SPOOL_YAML), prints its path
 #
 # Walsender CPU: the walsender's pid is taken from pg_replication_slots.active_pid once the
 # reader has started streaming; /proc/<pid>/stat (utime + stime, all of the process's life)
@@ -25,6 +32,44 @@ BENCH_TICK_FD=""
 BENCH_WORK=""
 
 bench_q() { pg_psql -At -c "$1"; }
+
+bench_workdir() {
+  WORK=$(mktemp -d "/tmp/$1.XXXXXX")
+  chmod 755 "$WORK"
+  trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+  if [[ -n "${BENCH_ON_EXIT:-}" ]]; then "$BENCH_ON_EXIT" >/dev/null 2>&1 || true; fi
+  pg_stop_cluster >/dev/null 2>&1 || true
+  if [[ "${KEEP:-0}" == 1 ]]; then echo "work dir kept: $WORK" >&2; else rm -rf "$WORK"; fi
+}
+
+bench_pgoutput_proto() {
+  local num
+  num=$(bench_q "SHOW server_version_num")
+  if ((num >= 160000)); then echo 4; elif ((num >= 150000)); then echo 3; else echo 2; fi
+}
+
+bench_walrelay_cfg() {
+  local slot=$1 plugin=$2 options=$3 cfg="$WORK/$1.yaml"
+  cat >"$cfg" <<YAML
+log_level: info
+plugin_dir: $ROOT/$BUILD/plugins
+source:
+  conninfo: "$(pg_conninfo postgres)"
+  slot: $slot
+  publication: ${BENCH_PUB:-bench_pub}
+  create_slot: false
+${BENCH_PIPELINE_YAML:-}spool:
+  dir: $WORK/spool-$slot
+${BENCH_SPOOL_YAML:-}sinks:
+  - name: bench
+    plugin: $plugin
+    options: $options
+YAML
+  echo "$cfg"
+}
 
 bench_init() {
   local work=$1
