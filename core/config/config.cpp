@@ -70,12 +70,12 @@ class Loader {
     fail(n, "'" + key + "' must be true or false, got '" + s + "'");
   }
 
-  void flatten(const YAML::Node &n, const std::string &prefix,
-               std::vector<SinkOption> &out) const {
+  void flatten(const YAML::Node &n, const std::string &prefix, std::vector<SinkOption> &out) const {
     if (n.IsMap()) {
       for (auto it = n.begin(); it != n.end(); ++it)
-        flatten(it->second, prefix.empty() ? it->first.as<std::string>()
-                                           : prefix + "." + it->first.as<std::string>(),
+        flatten(it->second,
+                prefix.empty() ? it->first.as<std::string>()
+                               : prefix + "." + it->first.as<std::string>(),
                 out);
     } else if (n.IsSequence()) {
       for (size_t i = 0; i < n.size(); ++i) flatten(n[i], prefix + "." + std::to_string(i), out);
@@ -90,7 +90,9 @@ class Loader {
     Config c;
     c.path = file_;
     if (!root.IsMap()) throw ConfigError(file_ + ": the top level must be a mapping");
-    check_keys(root, "", {"log_level", "plugin_dir", "source", "pipeline", "spool", "sinks"});
+    check_keys(
+        root, "",
+        {"log_level", "plugin_dir", "source", "pipeline", "spool", "snapshot", "http", "sinks"});
     if (auto n = root["log_level"]) {
       c.log_level = str(n, "log_level");
       static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error"};
@@ -103,9 +105,9 @@ class Loader {
     if (!src) throw ConfigError(file_ + ": missing required key 'source'");
     expect_map(src, "source");
     check_keys(src, "source",
-               {"conninfo", "slot", "publication", "create_slot", "status_interval_ms",
-                "streaming", "proto_version", "two_phase", "messages", "binary", "origin",
-                "heartbeat_interval_ms"});
+               {"conninfo", "slot", "publication", "create_slot", "status_interval_ms", "streaming",
+                "proto_version", "two_phase", "messages", "binary", "origin",
+                "heartbeat_interval_ms", "create_publication", "publication_tables"});
     auto required = [&](const YAML::Node &map, const char *key, const std::string &sect) {
       const YAML::Node n = map[key];
       if (!n) fail(map, "missing required key '" + sect + "." + key + "'");
@@ -117,10 +119,14 @@ class Loader {
     if (auto n = src["create_slot"]) c.source.create_slot = boolean(n, "source.create_slot");
     if (auto n = src["streaming"]) {
       const std::string v = str(n, "source.streaming");
-      if (v == "parallel") c.source.streaming = StreamingMode::kParallel;
-      else if (v == "true" || v == "on" || v == "yes") c.source.streaming = StreamingMode::kOn;
-      else if (v == "false" || v == "off" || v == "no") c.source.streaming = StreamingMode::kOff;
-      else fail(n, "'source.streaming' must be true, false or parallel, got '" + v + "'");
+      if (v == "parallel")
+        c.source.streaming = StreamingMode::kParallel;
+      else if (v == "true" || v == "on" || v == "yes")
+        c.source.streaming = StreamingMode::kOn;
+      else if (v == "false" || v == "off" || v == "no")
+        c.source.streaming = StreamingMode::kOff;
+      else
+        fail(n, "'source.streaming' must be true, false or parallel, got '" + v + "'");
     }
     if (auto n = src["proto_version"])
       c.source.proto_version = static_cast<int>(integer(n, "source.proto_version", 1, 4));
@@ -135,6 +141,13 @@ class Loader {
     if (auto n = src["heartbeat_interval_ms"])
       c.source.heartbeat_interval_ms =
           static_cast<int>(integer(n, "source.heartbeat_interval_ms", 0, 86400000));
+    if (auto n = src["create_publication"])
+      c.source.create_publication = boolean(n, "source.create_publication");
+    if (auto n = src["publication_tables"]) {
+      if (!n.IsSequence()) fail(n, "'source.publication_tables' must be a list of table names");
+      for (const auto &t : n)
+        c.source.publication_tables.push_back(str(t, "source.publication_tables"));
+    }
     if (auto n = src["status_interval_ms"])
       c.source.status_interval_ms =
           static_cast<int>(integer(n, "source.status_interval_ms", 10, 3600000));
@@ -145,8 +158,9 @@ class Loader {
         fail(n, "'source.streaming: parallel' needs source.proto_version 4 (got " +
                     std::to_string(v) + ")");
       if (auto n = src["streaming"]; n && c.source.streaming == StreamingMode::kOn && v < 2)
-        fail(n, "'source.streaming: true' needs source.proto_version 2 or later (got 1); "
-                "set streaming: false or raise proto_version");
+        fail(n,
+             "'source.streaming: true' needs source.proto_version 2 or later (got 1); "
+             "set streaming: false or raise proto_version");
       if (auto n = src["two_phase"]; n && c.source.two_phase && v < 3)
         fail(n, "'source.two_phase: true' needs source.proto_version 3 or later (got " +
                     std::to_string(v) + ")");
@@ -164,19 +178,23 @@ class Loader {
 
     if (auto p = root["spool"]) {
       expect_map(p, "spool");
-      check_keys(p, "spool",
-                 {"dir", "segment_bytes", "compression", "fsync", "max_bytes", "spill_bytes",
-                  "ack"});
+      check_keys(
+          p, "spool",
+          {"dir", "segment_bytes", "compression", "fsync", "max_bytes", "spill_bytes", "ack"});
       if (auto n = p["dir"]) c.spool.dir = str(n, "spool.dir");
       if (auto n = p["segment_bytes"])
         c.spool.segment_bytes = integer(n, "spool.segment_bytes", 64 * 1024, 1LL << 32);
       if (auto n = p["compression"]) c.spool.compression = boolean(n, "spool.compression");
       if (auto n = p["fsync"]) {
         const std::string v = str(n, "spool.fsync");
-        if (v == "always") c.spool.fsync = SpoolFsync::kAlways;
-        else if (v == "batch") c.spool.fsync = SpoolFsync::kBatch;
-        else if (v == "never") c.spool.fsync = SpoolFsync::kNever;
-        else fail(n, "'spool.fsync' must be always, batch or never, got '" + v + "'");
+        if (v == "always")
+          c.spool.fsync = SpoolFsync::kAlways;
+        else if (v == "batch")
+          c.spool.fsync = SpoolFsync::kBatch;
+        else if (v == "never")
+          c.spool.fsync = SpoolFsync::kNever;
+        else
+          fail(n, "'spool.fsync' must be always, batch or never, got '" + v + "'");
       }
       if (auto n = p["max_bytes"])
         c.spool.max_bytes = integer(n, "spool.max_bytes", 1024 * 1024, big);
@@ -184,9 +202,47 @@ class Loader {
         c.spool.spill_bytes = integer(n, "spool.spill_bytes", 4096, 1LL << 30);
       if (auto n = p["ack"]) {
         const std::string v = str(n, "spool.ack");
-        if (v == "applied") c.spool.ack = AckMode::kApplied;
-        else if (v == "spooled") c.spool.ack = AckMode::kSpooled;
-        else fail(n, "'spool.ack' must be applied or spooled, got '" + v + "'");
+        if (v == "applied")
+          c.spool.ack = AckMode::kApplied;
+        else if (v == "spooled")
+          c.spool.ack = AckMode::kSpooled;
+        else
+          fail(n, "'spool.ack' must be applied or spooled, got '" + v + "'");
+      }
+    }
+    if (auto p = root["snapshot"]) {
+      expect_map(p, "snapshot");
+      check_keys(p, "snapshot", {"mode", "workers", "chunk_bytes", "progress_interval_ms"});
+      if (auto n = p["mode"]) {
+        const std::string v = str(n, "snapshot.mode");
+        if (v == "never")
+          c.snapshot.mode = SnapshotMode::kNever;
+        else if (v == "initial")
+          c.snapshot.mode = SnapshotMode::kInitial;
+        else if (v == "initial_only")
+          c.snapshot.mode = SnapshotMode::kInitialOnly;
+        else
+          fail(n, "'snapshot.mode' must be never, initial or initial_only, got '" + v + "'");
+      }
+      if (auto n = p["workers"])
+        c.snapshot.workers = static_cast<int>(integer(n, "snapshot.workers", 1, 64));
+      if (auto n = p["chunk_bytes"])
+        c.snapshot.chunk_bytes = integer(n, "snapshot.chunk_bytes", 8192, big);
+      if (auto n = p["progress_interval_ms"])
+        c.snapshot.progress_interval_ms =
+            static_cast<int>(integer(n, "snapshot.progress_interval_ms", 100, 3600000));
+    }
+    if (auto p = root["http"]) {
+      expect_map(p, "http");
+      check_keys(p, "http", {"listen"});
+      if (auto n = p["listen"]) {
+        c.http.listen = str(n, "http.listen");
+        const auto colon = c.http.listen.rfind(':');
+        if (!c.http.listen.empty() &&
+            (colon == std::string::npos || colon + 1 == c.http.listen.size() ||
+             c.http.listen.find_first_not_of("0123456789", colon + 1) != std::string::npos))
+          fail(n, "'http.listen' must be host:port (e.g. 127.0.0.1:9187) or empty, got '" +
+                      c.http.listen + "'");
       }
     }
     if (c.spool.dir.empty()) {
@@ -234,8 +290,7 @@ std::string interpolate_env(const std::string &value, const std::string &where) 
       i += 2;
     } else if (value.compare(i, 2, "${") == 0) {
       const size_t end = value.find('}', i + 2);
-      if (end == std::string::npos)
-        throw ConfigError(where + ": unclosed '${' in value");
+      if (end == std::string::npos) throw ConfigError(where + ": unclosed '${' in value");
       const std::string name = value.substr(i + 2, end - i - 2);
       const char *v = name.empty() ? nullptr : std::getenv(name.c_str());
       if (v == nullptr)

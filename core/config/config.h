@@ -18,20 +18,44 @@ class ConfigError : public std::runtime_error {
 enum class StreamingMode { kOff, kOn, kParallel };
 
 struct SourceConfig {
-  std::string conninfo;       ///< libpq connection string (without replication=)
-  std::string slot;           ///< logical replication slot name
-  std::string publication;    ///< publication name(s), comma-separated
-  bool create_slot = true;    ///< create the slot when missing
+  std::string conninfo;            ///< libpq connection string (without replication=)
+  std::string slot;                ///< logical replication slot name
+  std::string publication;         ///< publication name(s), comma-separated
+  bool create_slot = true;         ///< create the slot when missing
   int status_interval_ms = 10000;  ///< standby status update interval
   /// pgoutput proto_version 1-4; 0 = the highest the server supports (PG 14: 2, 15: 3,
   /// 16+: 4).
   int proto_version = 0;
   StreamingMode streaming = StreamingMode::kOn;  ///< used when the protocol allows (2+)
-  bool two_phase = false;     ///< decode prepared transactions at PREPARE (protocol 3+)
-  bool messages = false;      ///< logical decoding messages (pg_logical_emit_message)
-  bool binary = false;        ///< binary send format for values (every sink must accept it)
-  std::string origin;         ///< "" (not sent), "any" or "none" (PG 16+)
+  bool two_phase = false;         ///< decode prepared transactions at PREPARE (protocol 3+)
+  bool messages = false;          ///< logical decoding messages (pg_logical_emit_message)
+  bool binary = false;            ///< binary send format for values (every sink must accept it)
+  std::string origin;             ///< "" (not sent), "any" or "none" (PG 16+)
   int heartbeat_interval_ms = 0;  ///< pg_logical_emit_message every N ms; 0 = off
+  /// `walrelay init` creates the publication when it is missing (teardown may drop it).
+  bool create_publication = false;
+  /// Tables ("schema.table" or "table") of the publication `init` creates; empty = FOR ALL
+  /// TABLES.
+  std::vector<std::string> publication_tables;
+};
+
+/// snapshot.mode: copy the published tables' existing rows before streaming.
+enum class SnapshotMode {
+  kNever,        ///< stream only what is committed after the slot was created
+  kInitial,      ///< on a new slot, copy every published table, then stream
+  kInitialOnly,  ///< copy every published table, then stop (no slot kept)
+};
+
+struct SnapshotConfig {
+  SnapshotMode mode = SnapshotMode::kNever;
+  int workers = 4;                   ///< parallel COPY connections
+  uint64_t chunk_bytes = 64u << 20;  ///< heap bytes per ctid-range chunk of a table
+  int progress_interval_ms = 10000;  ///< log line interval without a TTY
+};
+
+/// http: the metrics and health endpoint.
+struct HttpConfig {
+  std::string listen = "127.0.0.1:9187";  ///< host:port; empty = no endpoint
 };
 
 struct PipelineConfig {
@@ -51,12 +75,12 @@ enum class AckMode {
 enum class SpoolFsync { kAlways, kBatch, kNever };
 
 struct SpoolConfig {
-  std::string dir;                      ///< default: <config dir>/walrelay-spool-<slot>
+  std::string dir;  ///< default: <config dir>/walrelay-spool-<slot>
   uint64_t segment_bytes = 64u << 20;
   bool compression = false;
   SpoolFsync fsync = SpoolFsync::kBatch;
-  uint64_t max_bytes = 1ull << 30;      ///< unconsumed committed bytes before back-pressure
-  uint64_t spill_bytes = 4u << 20;      ///< memory per transaction before it goes to disk
+  uint64_t max_bytes = 1ull << 30;  ///< unconsumed committed bytes before back-pressure
+  uint64_t spill_bytes = 4u << 20;  ///< memory per transaction before it goes to disk
   AckMode ack = AckMode::kApplied;
 };
 
@@ -71,7 +95,7 @@ struct SinkConfig {
   std::string name;
   std::string plugin;  ///< plugin name in plugin_dir, or a path to a .so
   std::vector<SinkOption> options;
-  std::string where;   ///< where the sink entry starts
+  std::string where;  ///< where the sink entry starts
 };
 
 struct Config {
@@ -81,6 +105,8 @@ struct Config {
   SourceConfig source;
   PipelineConfig pipeline;
   SpoolConfig spool;
+  SnapshotConfig snapshot;
+  HttpConfig http;
   std::vector<SinkConfig> sinks;
 };
 
