@@ -6,7 +6,7 @@ PACKAGES=(
   build-essential cmake pkg-config git
   libpq-dev postgresql-15 postgresql-client-15
   libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
-  libsqlite3-dev sqlite3 zlib1g-dev librdkafka-dev libcpp-httplib-dev
+  libsqlite3-dev sqlite3 zlib1g-dev librdkafka-dev libcpp-httplib-dev file
   default-libmysqlclient-dev mariadb-server freetds-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   binutils procps bc time python3 clang libclang-rt-14-dev

@@ -39,8 +39,13 @@ void install_signal_handlers() {
 
 // Creates a sink, retrying while the destination is unreachable.
 bool create_sink(SinkHandle &sink) {
+  bool created = false;  // create() once: a retry after load_position() failed reuses it
   for (int attempt = 0;; ++attempt) {
-    SinkResult r = sink.create();
+    SinkResult r;
+    if (!created) {
+      r = sink.create();
+      created = r.ok();
+    }
     if (r.ok()) r = sink.load_position();
     if (r.ok()) return true;
     if (r.status != WR_RETRY) {
@@ -156,6 +161,9 @@ int run_command(const RunOptions &options) {
       cfg.source, cfg.spool, *journal, pool, [&] { return delivery.applied_lsn(); },
       [&] { return delivery.done(); }, g_stop);
   if (stop_lsn) source.set_stop_lsn(*stop_lsn);
+  wr_lsn highest = 0;
+  for (const auto &s : sinks) highest = std::max(highest, s->position());
+  source.set_snapshot(cfg.snapshot, highest);
   // The sinks get nothing (not even what the spool holds) until the source has checked
   // that the spool belongs to it.
   source.set_on_ready([&] { delivery.start(); });

@@ -84,8 +84,8 @@ PGresult *ReplicationConnection::exec(const std::string &sql, ExecStatusType exp
   PGresult *r = PQexec(conn_, sql.c_str());
   if (r == nullptr || PQresultStatus(r) != expected) {
     const bool lost = PQstatus(conn_) != CONNECTION_OK;
-    std::string msg = std::string(what) + " failed: " +
-                      (r ? std::string(PQresultErrorMessage(r)) : error_text());
+    std::string msg =
+        std::string(what) + " failed: " + (r ? std::string(PQresultErrorMessage(r)) : error_text());
     while (!msg.empty() && msg.back() == '\n') msg.pop_back();
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
     std::string sqlstate = state ? state : "";
@@ -108,10 +108,11 @@ SystemIdentity ReplicationConnection::identify_system() {
 }
 
 std::optional<SlotInfo> ReplicationConnection::find_slot(const std::string &slot) {
-  Result r(exec("SELECT plugin, slot_type, database, confirmed_flush_lsn, active "
-                "FROM pg_catalog.pg_replication_slots WHERE slot_name = " +
-                    quote_literal(slot),
-                PGRES_TUPLES_OK, "looking up the replication slot"));
+  Result r(
+      exec("SELECT plugin, slot_type, database, confirmed_flush_lsn, active "
+           "FROM pg_catalog.pg_replication_slots WHERE slot_name = " +
+               quote_literal(slot),
+           PGRES_TUPLES_OK, "looking up the replication slot"));
   if (PQntuples(r.get()) == 0) return std::nullopt;
   SlotInfo s;
   s.plugin = PQgetvalue(r.get(), 0, 0);
@@ -123,9 +124,34 @@ std::optional<SlotInfo> ReplicationConnection::find_slot(const std::string &slot
 }
 
 void ReplicationConnection::create_slot(const std::string &slot) {
-  Result r(exec("CREATE_REPLICATION_SLOT " + quote_ident(slot) +
-                    " LOGICAL pgoutput NOEXPORT_SNAPSHOT",
+  Result r(
+      exec("CREATE_REPLICATION_SLOT " + quote_ident(slot) + " LOGICAL pgoutput NOEXPORT_SNAPSHOT",
+           PGRES_TUPLES_OK, ("creating replication slot '" + slot + "'").c_str()));
+}
+
+ReplicationConnection::ExportedSlot ReplicationConnection::create_slot_exported(
+    const std::string &slot, bool temporary) {
+  Result r(exec("CREATE_REPLICATION_SLOT " + quote_ident(slot) + (temporary ? " TEMPORARY" : "") +
+                    " LOGICAL pgoutput EXPORT_SNAPSHOT",
                 PGRES_TUPLES_OK, ("creating replication slot '" + slot + "'").c_str()));
+  // Columns: slot_name, consistent_point, snapshot_name, output_plugin.
+  ExportedSlot out;
+  if (PQntuples(r.get()) != 1 || PQnfields(r.get()) < 3 || PQgetisnull(r.get(), 0, 2))
+    throw ReplicationError(
+        "creating replication slot '" + slot + "': the server exported no snapshot", false);
+  const auto lsn = parse_lsn(PQgetvalue(r.get(), 0, 1));
+  if (!lsn)
+    throw ReplicationError(std::string("creating replication slot '") + slot +
+                               "': bad consistent point '" + PQgetvalue(r.get(), 0, 1) + "'",
+                           false);
+  out.consistent_point = *lsn;
+  out.snapshot_name = PQgetvalue(r.get(), 0, 2);
+  return out;
+}
+
+void ReplicationConnection::drop_slot(const std::string &slot) {
+  Result r(exec("DROP_REPLICATION_SLOT " + quote_ident(slot), PGRES_COMMAND_OK,
+                ("dropping replication slot '" + slot + "'").c_str()));
 }
 
 std::vector<std::string> ReplicationConnection::missing_publications(
@@ -151,10 +177,14 @@ std::chrono::milliseconds ReplicationConnection::wal_sender_timeout() {
   }
   const std::string unit = v.substr(pos);
   long long ms = n;  // plain number: milliseconds
-  if (unit == "s") ms = n * 1000;
-  else if (unit == "min") ms = n * 60000;
-  else if (unit == "h") ms = n * 3600000;
-  else if (unit == "d") ms = n * 86400000;
+  if (unit == "s")
+    ms = n * 1000;
+  else if (unit == "min")
+    ms = n * 60000;
+  else if (unit == "h")
+    ms = n * 3600000;
+  else if (unit == "d")
+    ms = n * 86400000;
   return std::chrono::milliseconds(ms);
 }
 
@@ -198,9 +228,8 @@ ReplicationConnection::ReadResult ReplicationConnection::read(const uint8_t **da
     // The server ended the stream; collect its final result for the message.
     Result r(PQgetResult(conn_));
     if (r && PQresultStatus(r.get()) == PGRES_FATAL_ERROR)
-      throw ReplicationError(std::string("replication stream ended: ") +
-                                 PQresultErrorMessage(r.get()),
-                             true);
+      throw ReplicationError(
+          std::string("replication stream ended: ") + PQresultErrorMessage(r.get()), true);
     return ReadResult::Ended;
   }
   throw ReplicationError("replication connection lost: " + error_text(), true);

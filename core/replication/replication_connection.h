@@ -67,6 +67,18 @@ class ReplicationConnection {
   std::optional<SlotInfo> find_slot(const std::string &slot);
   /// CREATE_REPLICATION_SLOT <slot> LOGICAL pgoutput NOEXPORT_SNAPSHOT.
   void create_slot(const std::string &slot);
+  /// A slot created with an exported snapshot: the slot's consistent point (where its
+  /// changes start) and the snapshot's name for SET TRANSACTION SNAPSHOT. The snapshot stays
+  /// importable until this connection runs its next command.
+  struct ExportedSlot {
+    uint64_t consistent_point = 0;
+    std::string snapshot_name;
+  };
+  /// CREATE_REPLICATION_SLOT <slot> [TEMPORARY] LOGICAL pgoutput EXPORT_SNAPSHOT (PostgreSQL
+  /// docs, "Streaming Replication Protocol"). A temporary slot goes with this connection.
+  ExportedSlot create_slot_exported(const std::string &slot, bool temporary);
+  /// DROP_REPLICATION_SLOT <slot> (fails while another process streams from it).
+  void drop_slot(const std::string &slot);
   /// Names from `publications` that do not exist in the database.
   std::vector<std::string> missing_publications(const std::vector<std::string> &publications);
   /// wal_sender_timeout of the server (0 = disabled).
@@ -77,11 +89,11 @@ class ReplicationConnection {
   /// Replication Parameters"). Empty strings / false leave an option out.
   struct PgoutputOptions {
     int proto_version = 1;
-    std::string streaming;  ///< "", "on" (v2+) or "parallel" (v4)
-    bool two_phase = false; ///< v3+
+    std::string streaming;   ///< "", "on" (v2+) or "parallel" (v4)
+    bool two_phase = false;  ///< v3+
     bool messages = false;
     bool binary = false;
-    std::string origin;     ///< "", "any" or "none" (PG 16+)
+    std::string origin;  ///< "", "any" or "none" (PG 16+)
   };
   /// Enters CopyBoth mode streaming pgoutput from `start` (0 = slot's confirmed position).
   void start_replication(const std::string &slot, uint64_t start, const PgoutputOptions &opts,

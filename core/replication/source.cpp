@@ -11,6 +11,8 @@
 #include "core/pgoutput/decoder.h"
 #include "core/replication/replication_connection.h"
 #include "core/replication/wire.h"
+#include "core/snapshot/snapshot_runner.h"
+#include "core/snapshot/snapshot_state.h"
 #include "core/util/lsn.h"
 
 namespace walrelay::replication {
@@ -168,7 +170,18 @@ void Source::prepare(ReplicationConnection &conn, uint64_t start_lsn) {
                                " FOR ALL TABLES; or fix source.publication)",
                            false);
   auto slot = conn.find_slot(config_.slot);
-  if (!slot) {
+  if (snapshot_config_.mode != SnapshotMode::kNever && !streamed_) {
+    prepare_snapshot(conn, slot.has_value(), slot && slot->active);
+    if (snapshot_config_.mode == SnapshotMode::kInitialOnly) return;  // temporary slot
+    if (snapshot_pending_) slot.reset();  // created with the snapshot (or dropped to redo it)
+  }
+  if (!slot && snapshot_pending_) {
+    if (!config_.create_slot)
+      throw ReplicationError("replication slot '" + config_.slot +
+                                 "' does not exist and snapshot.mode needs walrelay to create "
+                                 "it (set source.create_slot: true)",
+                             false);
+  } else if (!slot) {
     if (!config_.create_slot)
       throw ReplicationError("replication slot '" + config_.slot +
                                  "' does not exist (set source.create_slot: true to create it)",
@@ -203,12 +216,127 @@ void Source::prepare(ReplicationConnection &conn, uint64_t start_lsn) {
   }
 }
 
+void Source::prepare_snapshot(ReplicationConnection &conn, bool slot_exists, bool slot_active) {
+  snapshot::SnapshotState state;
+  try {
+    state = snapshot::read_snapshot_state(spool_config_.dir);
+  } catch (const std::exception &e) {
+    throw ReplicationError(e.what(), false);
+  }
+  const bool interrupted = state.phase == snapshot::SnapshotPhase::kCopying;
+  if (snapshot_config_.mode == SnapshotMode::kInitialOnly) {
+    snapshot_only_done_ = state.phase == snapshot::SnapshotPhase::kDone;
+    snapshot_pending_ = !snapshot_only_done_;
+    snapshot_restart_ = interrupted;
+    if (snapshot_pending_ && slot_exists)
+      throw ReplicationError("snapshot.mode initial_only copies from a temporary slot named '" +
+                                 config_.slot +
+                                 "', but a slot of that name exists; set "
+                                 "source.slot to an unused name",
+                             false);
+    return;
+  }
+  if (interrupted && slot_exists) {
+    // The exported snapshot died with the process that made it: nothing streamed from the
+    // slot yet, so drop it and take a new slot and snapshot; the tables start over.
+    if (slot_active)
+      throw ReplicationError("replication slot '" + config_.slot +
+                                 "' is in use by another process; cannot restart the "
+                                 "interrupted snapshot",
+                             false);
+    spdlog::warn(
+        "snapshot: the previous snapshot was interrupted; dropping slot '{}' and "
+        "copying every table again (sinks' tables are truncated first)",
+        config_.slot);
+    conn.drop_slot(config_.slot);
+    slot_exists = false;
+  }
+  if (slot_exists) {
+    if (state.phase == snapshot::SnapshotPhase::kNone)
+      spdlog::info(
+          "snapshot: slot '{}' exists already, so no initial snapshot is taken (one is "
+          "taken when walrelay creates the slot)",
+          config_.slot);
+    return;
+  }
+  snapshot_pending_ = true;
+  snapshot_restart_ = interrupted || state.phase == snapshot::SnapshotPhase::kDone;
+}
+
+void Source::run_snapshot(ReplicationConnection &conn) {
+  const bool only = snapshot_config_.mode == SnapshotMode::kInitialOnly;
+  snapshot::SnapshotState state;
+  state.phase = snapshot::SnapshotPhase::kCopying;
+  state.slot = config_.slot;
+  snapshot::write_snapshot_state(spool_config_.dir, state);
+  const auto exported = conn.create_slot_exported(config_.slot, only);
+  spdlog::info(
+      "source: created {}logical replication slot '{}' (pgoutput) with snapshot {} "
+      "consistent at {}",
+      only ? "temporary " : "", config_.slot, exported.snapshot_name,
+      format_lsn(exported.consistent_point));
+  state.consistent_point = exported.consistent_point;
+  snapshot::write_snapshot_state(spool_config_.dir, state);
+
+  snapshot::SnapshotJob job;
+  job.conninfo = config_.conninfo;
+  job.snapshot_name = exported.snapshot_name;
+  job.publications = publications_;
+  job.first_ordinal = std::max({journal_.spooled_lsn(), highest_sink_position_, last_seen_}) + 1;
+  job.limit = exported.consistent_point;
+  job.truncate_first = snapshot_restart_;
+  job.time_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  snapshot::SnapshotRunner runner(snapshot_config_, pool_, &journal_, spool_config_.spill_bytes,
+                                  stop_);
+  const auto result = runner.run(job, [&](Finished f) {
+    const uint64_t end = f.end_lsn();
+    spool(f);
+    pool_.put(std::move(f.txn));
+    journal_.commit();
+    last_seen_ = last_accepted_ = end;
+    while (journal_.over_limit() && !stop_.requested()) {
+      stop_.sleep_for(std::chrono::milliseconds(20));
+      journal_.collect();
+    }
+  });
+  if (stop_.requested()) return;
+  journal_.wait_durable();
+  state.phase = snapshot::SnapshotPhase::kDone;
+  state.rows = result.rows;
+  snapshot::write_snapshot_state(spool_config_.dir, state);
+}
+
+void Source::finish_without_streaming(bool wait_applied) {
+  while (wait_applied && !stop_.requested() && applied_lsn_() < last_accepted_) {
+    stop_.sleep_for(std::chrono::milliseconds(20));
+  }
+  if (wait_applied && !stop_.requested())
+    spdlog::info(
+        "snapshot: every sink applied the snapshot (snapshot.mode initial_only); "
+        "stopping");
+  stop_.request_and_notify();
+  journal_.close();
+  while (!delivery_done_()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
 void Source::session(uint64_t start_lsn) {
   ReplicationConnection conn(config_.conninfo);
   prepare(conn, start_lsn);
   if (on_ready_) {
     on_ready_();
     on_ready_ = nullptr;
+  }
+  if (snapshot_only_done_) {
+    spdlog::info("snapshot: already done on this spool (snapshot.mode initial_only)");
+    return finish_without_streaming(true);
+  }
+  if (snapshot_pending_) {
+    snapshot_pending_ = false;
+    run_snapshot(conn);
+    if (stop_.requested() || snapshot_config_.mode == SnapshotMode::kInitialOnly)
+      return finish_without_streaming(!stop_.requested());
   }
   const auto opts = negotiate(config_, conn.server_version());
   conn.start_replication(config_.slot, start_lsn, opts, publications_);

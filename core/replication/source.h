@@ -14,9 +14,7 @@
 #include "core/spool/journal.h"
 #include "core/util/stop_signal.h"
 
-namespace walrelay::replication {
-
-}  // namespace walrelay::replication
+namespace walrelay::replication {}  // namespace walrelay::replication
 namespace walrelay::pgoutput {
 class Decoder;
 }
@@ -63,10 +61,25 @@ class Source {
   /// True when run() returned because the stop LSN was reached.
   bool reached_stop_lsn() const { return stop_reached_; }
 
+  /// Initial snapshot (snapshot.mode): with `initial`, when this source creates the slot it
+  /// first copies every published table from the slot's exported snapshot; with
+  /// `initial_only` it copies them from a temporary slot's snapshot, waits until every
+  /// sink applied them and stops. `highest_sink_position`: the highest position any sink
+  /// holds (snapshot transactions are numbered above it).
+  void set_snapshot(const SnapshotConfig &config, uint64_t highest_sink_position) {
+    snapshot_config_ = config;
+    highest_sink_position_ = highest_sink_position;
+  }
 
  private:
   void session(uint64_t start_lsn);
   void prepare(ReplicationConnection &conn, uint64_t start_lsn);
+  /// Decides whether this session copies a snapshot first (prepare() calls it).
+  void prepare_snapshot(ReplicationConnection &conn, bool slot_exists, bool slot_active);
+  /// Creates the slot with an exported snapshot and spools every published table's rows.
+  void run_snapshot(ReplicationConnection &conn);
+  /// Waits until every sink applied what was spooled (or stop), then stops the run.
+  void finish_without_streaming(bool wait_applied);
   /// With --stop-lsn: true once everything up to it has been received and applied.
   bool stop_lsn_done();
   void handle_copy_message(ReplicationConnection &conn, const uint8_t *data, size_t len);
@@ -94,19 +107,24 @@ class Source {
   StopSignal &stop_;
   TransactionBuilder builder_;
   pgoutput::Decoder *decoder_ = nullptr;  // the current session's
-  uint64_t received_lsn_ = 0;     // highest WAL position seen from the server
-  uint64_t last_accepted_ = 0;    // end LSN of the last transaction for the sinks accepted
-  uint64_t last_seen_ = 0;        // end LSN of the last unit accepted (any kind)
-  std::vector<Finished> pending_; // finished, not yet in the journal
+  uint64_t received_lsn_ = 0;             // highest WAL position seen from the server
+  uint64_t last_accepted_ = 0;            // end LSN of the last transaction for the sinks accepted
+  uint64_t last_seen_ = 0;                // end LSN of the last unit accepted (any kind)
+  std::vector<Finished> pending_;         // finished, not yet in the journal
   size_t pending_bytes_ = 0;
   std::chrono::steady_clock::time_point next_heartbeat_{};
-  std::string heartbeat_error_;   // last heartbeat failure logged
-  uint64_t confirmed_ = 0;        // flush LSN of the last status update sent
-  uint64_t stop_lsn_ = 0;         // --stop-lsn, 0 = none
-  bool past_stop_ = false;        // a transaction committing after stop_lsn_ was seen
+  std::string heartbeat_error_;  // last heartbeat failure logged
+  uint64_t confirmed_ = 0;       // flush LSN of the last status update sent
+  uint64_t stop_lsn_ = 0;        // --stop-lsn, 0 = none
+  bool past_stop_ = false;       // a transaction committing after stop_lsn_ was seen
   bool stop_reached_ = false;
   bool explicit_start_ = false;
   bool streamed_ = false;
+  SnapshotConfig snapshot_config_;
+  uint64_t highest_sink_position_ = 0;
+  bool snapshot_pending_ = false;    // this session copies a snapshot before streaming
+  bool snapshot_restart_ = false;    // an interrupted snapshot is done again
+  bool snapshot_only_done_ = false;  // initial_only and the snapshot is already done
   std::chrono::milliseconds status_interval_{10000};
   std::chrono::steady_clock::time_point next_feedback_{};
 };

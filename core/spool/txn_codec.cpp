@@ -403,6 +403,8 @@ void set_header(const TxnHeader &h, Transaction &txn) {
   t.commit_lsn = h.commit_lsn;
   t.end_lsn = h.end_lsn;
   t.commit_time_us = h.commit_time_us;
+  // Only initial-snapshot transactions have no commit record (see WR_TXN_SNAPSHOT).
+  t.flags = h.commit_lsn == 0 ? WR_TXN_SNAPSHOT : 0;
   txn.origin = h.origin;
   t.origin = txn.origin.empty() ? nullptr : txn.origin.c_str();
   t.n_changes = static_cast<uint32_t>(txn.change_ptrs.size());

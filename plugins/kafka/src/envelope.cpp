@@ -84,8 +84,11 @@ void EnvelopeFormatter::write_source(JsonWriter &w, const wr_txn &txn, wr_lsn ls
   w.key("ts_ms");
   // A non-transactional message has no commit time: the time it was produced instead.
   w.number(txn.commit_time_us != 0 ? static_cast<int64_t>(txn.commit_time_us / 1000) : now_ms);
+  // Initial-snapshot rows: Debezium's read events ("snapshot": "true", op "r"; no
+  // transaction id and no LSN of their own).
+  const bool snapshot = (txn.flags & WR_TXN_SNAPSHOT) != 0;
   w.key("snapshot");
-  w.string("false");
+  w.string(snapshot ? "true" : "false");
   w.key("db");
   w.string(options_.database);
   w.key("schema");
@@ -93,13 +96,17 @@ void EnvelopeFormatter::write_source(JsonWriter &w, const wr_txn &txn, wr_lsn ls
   w.key("table");
   w.string(table);
   w.key("txId");
-  if (has_txid) {
+  if (has_txid && !snapshot) {
     w.number(static_cast<uint64_t>(txn.xid));
   } else {
     w.null();
   }
   w.key("lsn");
-  w.number(static_cast<uint64_t>(lsn));
+  if (snapshot) {
+    w.null();
+  } else {
+    w.number(static_cast<uint64_t>(lsn));
+  }
   w.end_object();
 }
 
@@ -186,7 +193,8 @@ void EnvelopeFormatter::format(const wr_change &c, const wr_txn &txn, int64_t no
   switch (c.kind) {
     case WR_CHANGE_INSERT:
       check_values(rel, c.n_new, c.new_values, "new");
-      emit_row_event('c', rel, c.new_values, nullptr, c.new_values, c, txn, now_ms, out);
+      emit_row_event((txn.flags & WR_TXN_SNAPSHOT) ? 'r' : 'c', rel, c.new_values, nullptr,
+                     c.new_values, c, txn, now_ms, out);
       return;
     case WR_CHANGE_UPDATE: {
       check_values(rel, c.n_new, c.new_values, "new");

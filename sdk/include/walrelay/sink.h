@@ -332,9 +332,19 @@ typedef struct wr_txn {
   const char *origin;
   /** Changes in source order. Array of pointers so wr_change can grow. */
   uint32_t n_changes;
-  uint32_t reserved0;
+  /** WR_TXN_* bits (ABI 1.1; this was a reserved field, always 0, before: a host without
+   *  the bits leaves it 0). */
+  uint32_t flags;
   const wr_change *const *changes;
 } wr_txn;
+
+/** wr_txn.flags: rows of the initial snapshot (backfill), not a source transaction. Such a
+ *  transaction holds only INSERTs (and, when an interrupted snapshot restarts, one TRUNCATE
+ *  of the snapshot's tables first); its commit_lsn is 0 and its end_lsn an ordinal below
+ *  the slot's consistent point, so positions stay ordered: a sink stores it like any
+ *  end_lsn and applies each snapshot transaction exactly once, before anything streamed.
+ *  (Debezium calls these read events, op "r".) */
+#define WR_TXN_SNAPSHOT 1u
 
 /** wr_batch.flags: the batch's last transaction is not complete; more of its changes come
  *  in the next apply() call(s). The sink keeps its destination transaction open, makes

@@ -102,6 +102,12 @@ class BatchBuilder {
     change_ptrs_.emplace_back();
     return *this;
   }
+  /// Makes the current transaction an initial-snapshot one (WR_TXN_SNAPSHOT, commit_lsn 0).
+  BatchBuilder &snapshot() {
+    txns_.back().flags |= WR_TXN_SNAPSHOT;
+    txns_.back().commit_lsn = 0;
+    return *this;
+  }
   BatchBuilder &insert(const Relation &rel, std::vector<Val> vals) {
     wr_change &c = add(WR_CHANGE_INSERT, &rel);
     set(vals, c.new_values, c.n_new);

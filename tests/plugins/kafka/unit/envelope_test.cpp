@@ -103,6 +103,23 @@ TEST_F(kafka_envelope, InsertIsOpCWithKeyFromTheRelationsKeyColumns) {
   expect_source(v, "customers", lsn);
 }
 
+TEST_F(kafka_envelope, SnapshotRowIsOpRWithSnapshotTrueAndNoTxIdOrLsn) {
+  BatchBuilder b;
+  b.txn(7, kCommitUs).snapshot().insert(customers, {T("2"), T("Bo"), T("f"), T("1")});
+  auto m = run(b);
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].op, 'r');
+  EXPECT_EQ(m[0].key, R"({"id":2})");
+  const Json v = m[0].v();
+  EXPECT_EQ(v["op"].str(), "r");
+  EXPECT_TRUE(v["before"].is_null());
+  EXPECT_EQ(v["after"]["name"].str(), "Bo");
+  EXPECT_EQ(v["source"]["snapshot"].str(), "true");
+  EXPECT_TRUE(v["source"]["txId"].is_null());
+  EXPECT_TRUE(v["source"]["lsn"].is_null());
+  EXPECT_EQ(v["source"]["ts_ms"].num(), std::to_string(kCommitUs / 1000));
+}
+
 TEST_F(kafka_envelope, UpdateWithoutOldTupleHasNullBefore) {
   BatchBuilder b;
   b.txn(0x2000, kCommitUs).update(customers, WR_OLD_NONE, {}, {T("1"), T("Bo"), N, T("1")});
