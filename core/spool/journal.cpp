@@ -20,7 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char *kMainPrefix = "journal";
 constexpr std::chrono::milliseconds kSyncWindow(5);
 
 std::string serial_prefix(uint64_t serial) {
@@ -47,7 +46,7 @@ TxnFile::TxnFile(const Options &options, uint64_t serial) : serial_(serial), wri
 
 Journal::Journal(JournalOptions options, size_t consumers) : opt_(std::move(options)) {
   main_opt_.dir = opt_.dir;
-  main_opt_.prefix = kMainPrefix;
+  main_opt_.prefix = kJournalMainPrefix;
   main_opt_.segment_bytes = opt_.segment_bytes;
   main_opt_.compress = opt_.compress;
   main_opt_.fsync = opt_.fsync;

@@ -35,6 +35,9 @@
 
 namespace walrelay::spool {
 
+/// File name prefix of the main segments (journal-<seq>.seg) in a spool directory.
+inline constexpr const char *kJournalMainPrefix = "journal";
+
 struct JournalOptions {
   std::string dir;
   uint64_t segment_bytes = 64u << 20;
