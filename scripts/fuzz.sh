@@ -72,6 +72,13 @@ run_target() {
   fi
 }
 
+# Seeds for copy_text_fuzz: rows as COPY TO STDOUT sends them (column count byte first).
+seed_copy_text() {
+  printf '\x03%b' '1\t\\N\tab\\tc\\\\\n' >"$1/three"
+  printf '\x02%b' '\\101\\x4a\t\\\n' >"$1/escapes"
+  printf '\x00\n' >"$1/empty"
+}
+
 seed_txn_codec() {
   python3 - "$1" <<'PY'
 # Seeds per the layouts in core/spool/txn_codec.h: a relation (id 7, generation 1, columns
@@ -109,6 +116,7 @@ run_target pgoutput 4096 core/pgoutput/*.cpp
 run_target spool 4096 core/spool/spool.cpp -lz
 run_target txn_codec 4096 -Isdk/include core/spool/txn_codec.cpp core/pipeline/relation_cache.cpp \
   core/pipeline/arena.cpp
+run_target copy_text 1024 core/snapshot/copy_text.cpp
 
 echo "== fuzz results"
 printf '%s\n' "${RESULTS[@]}"
