@@ -3,6 +3,7 @@
 
 #include <libpq-fe.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <random>
@@ -358,6 +359,7 @@ void Source::session(uint64_t start_lsn) {
   while (!stop_.requested()) {
     feedback_if_due(conn);
     heartbeat_if_due();
+    report_catch_up();
     if (stop_lsn_ && stop_lsn_done()) {
       stop_reached_ = true;
       spdlog::info("source: everything committed up to --stop-lsn {} is applied; stopping",
@@ -413,12 +415,15 @@ void Source::handle_copy_message(ReplicationConnection &conn, const uint8_t *dat
       throw ReplicationError("malformed XLogData message (" + std::to_string(len) + " bytes)",
                              true);
     received_lsn_ = std::max(received_lsn_, x->wal_start);
+    server_wal_end_ = std::max(server_wal_end_, x->wal_end);
+    if (first_data_lsn_ == 0) first_data_lsn_ = x->wal_start;
     const pgoutput::Message &msg = decoder_->decode(x->payload, x->payload_len, x->wal_start);
     if (auto f = builder_.next(msg, x->wal_start)) accept(conn, std::move(*f));
   } else if (data[0] == 'k') {
     const auto k = parse_keepalive(data, len);
     if (!k) throw ReplicationError("malformed keepalive message", true);
     received_lsn_ = std::max(received_lsn_, k->wal_end);
+    server_wal_end_ = std::max(server_wal_end_, k->wal_end);
     if (k->reply_requested) send_feedback(conn, false);
   } else {
     spdlog::debug("source: ignoring CopyData message type '{}'", static_cast<char>(data[0]));
@@ -533,6 +538,39 @@ void Source::heartbeat_if_due() {
   if (!err.empty() && err != heartbeat_error_)
     spdlog::warn("source: heartbeat (source.heartbeat_interval_ms) failed: {}", err);
   heartbeat_error_ = err;
+}
+
+void Source::report_catch_up() {
+  constexpr uint64_t kBehind = 16u << 20;  // below this the sinks count as caught up
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_progress_) return;
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  const auto interval =
+      std::chrono::milliseconds(tty ? 1000 : std::max(1000, snapshot_config_.progress_interval_ms));
+  const bool first = next_progress_ == std::chrono::steady_clock::time_point{};
+  next_progress_ = now + interval;
+  // Before the first streamed transaction is applied, positions may be snapshot ordinals.
+  const uint64_t applied = std::max(applied_lsn_(), first_data_lsn_);
+  const uint64_t lag = server_wal_end_ > applied ? server_wal_end_ - applied : 0;
+  if (lag < kBehind || first_data_lsn_ == 0) {
+    if (catching_up_) spdlog::info("catch-up: caught up (applied {})", format_lsn(applied));
+    catching_up_ = false;
+    progress_applied_ = applied;
+    return;
+  }
+  const double secs = std::chrono::duration<double>(interval).count();
+  const double rate = first || applied < progress_applied_
+                          ? 0
+                          : static_cast<double>(applied - progress_applied_) / secs;
+  progress_applied_ = applied;
+  catching_up_ = true;
+  std::string eta =
+      rate > 0 ? fmt::format(", ETA {:.0f} s", static_cast<double>(lag) / rate) : std::string();
+  spdlog::info(
+      "catch-up: {:.1f} MiB of WAL behind the server (applied {}, server at {}), "
+      "{:.1f} MiB/s{}",
+      static_cast<double>(lag) / (1 << 20), format_lsn(applied), format_lsn(server_wal_end_),
+      rate / (1 << 20), eta);
 }
 
 void Source::feedback_if_due(ReplicationConnection &conn) {

@@ -95,6 +95,9 @@ class Source {
   uint64_t flushable_lsn();
   void send_feedback(ReplicationConnection &conn, bool reply_requested);
   void feedback_if_due(ReplicationConnection &conn);
+  /// Every progress interval while the sinks are far behind the server's WAL end: a log
+  /// line with the lag, the apply rate and the time to catch up; one line once caught up.
+  void report_catch_up();
 
   SourceConfig config_;
   SpoolConfig spool_config_;
@@ -108,9 +111,14 @@ class Source {
   TransactionBuilder builder_;
   pgoutput::Decoder *decoder_ = nullptr;  // the current session's
   uint64_t received_lsn_ = 0;             // highest WAL position seen from the server
-  uint64_t last_accepted_ = 0;            // end LSN of the last transaction for the sinks accepted
-  uint64_t last_seen_ = 0;                // end LSN of the last unit accepted (any kind)
-  std::vector<Finished> pending_;         // finished, not yet in the journal
+  uint64_t server_wal_end_ = 0;           // the server's WAL end, as its last message said
+  uint64_t first_data_lsn_ = 0;           // WAL position of the session's first XLogData
+  std::chrono::steady_clock::time_point next_progress_{};
+  uint64_t progress_applied_ = 0;  // applied position at the last catch-up report
+  bool catching_up_ = false;       // a catch-up line was logged and no "caught up" yet
+  uint64_t last_accepted_ = 0;     // end LSN of the last transaction for the sinks accepted
+  uint64_t last_seen_ = 0;         // end LSN of the last unit accepted (any kind)
+  std::vector<Finished> pending_;  // finished, not yet in the journal
   size_t pending_bytes_ = 0;
   std::chrono::steady_clock::time_point next_heartbeat_{};
   std::string heartbeat_error_;  // last heartbeat failure logged
