@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <random>
 #include <thread>
@@ -151,6 +152,71 @@ TEST(kafka_end_to_end, PostgresChangesArriveAsDebeziumEvents) {
   EXPECT_EQ(upd["source"]["txId"].type, Json::Number);
   EXPECT_NE(upd["source"]["lsn"].num(), "0");
 
+  EXPECT_TRUE(relay.Stop(60s) == 0) << relay.LogTail();
+}
+
+TEST(kafka_end_to_end, InitialSnapshotRowsAreReadEventsThenChangesStream) {
+  kafkatest::MockCluster kafka;
+  PgCluster pg;
+  pg.exec(R"sql(
+    CREATE TABLE items (id int PRIMARY KEY, label text);
+    INSERT INTO items SELECT g, 'before ' || g FROM generate_series(1, 500) g;
+    CREATE PUBLICATION walrelay_pub FOR ALL TABLES;
+  )sql");
+  RelayConfig cfg;
+  cfg.conninfo = pg.conninfo();
+  cfg.create_slot = true;
+  cfg.plugin_dir = WALRELAY_PLUGIN_DIR;
+  cfg.sinks.push_back({"events",
+                       "kafka",
+                       {{"librdkafka.bootstrap.servers", kafka.bootstraps()},
+                        {"topic_prefix", "pg"},
+                        {"database", "postgres"}}});
+  const std::string cfg_path = WriteRelayConfig(pg.file("walrelay.yaml"), cfg);
+  std::ofstream(cfg_path, std::ios::app) << "snapshot:\n  mode: initial\n  workers: 2\n";
+  Walrelay relay(cfg_path, pg.file("walrelay.log"));
+  relay.Start();
+  ASSERT_TRUE(
+      WaitFor([&] { return !relay.Running() || pg.SlotActivePid("walrelay").has_value(); }, 60s))
+      << relay.LogTail();
+  pg.exec("UPDATE items SET label = 'updated' WHERE id = 7");
+  pg.exec("INSERT INTO items VALUES (501, 'after')");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return !relay.Running() ||
+               kafkatest::read_topic(kafka.bootstraps(), "pg.public.items").size() >= 502;
+      },
+      60s))
+      << relay.LogTail();
+  const auto recs = kafkatest::read_topic(kafka.bootstraps(), "pg.public.items");
+  ASSERT_EQ(recs.size(), 502u);
+  // 500 read events (snapshot "true", no txId, no lsn), then the streamed update and insert
+  // as ordinary events; per key (one partition) in order: row 7 is read, then updated.
+  std::map<std::string, int> ops;
+  std::vector<std::string> row7;
+  for (const auto &r : recs) {
+    const Json v = parse_json(*r.value);
+    const std::string op = v["op"].str();
+    ++ops[op];
+    if (op == "r") {
+      EXPECT_EQ(v["source"]["snapshot"].str(), "true");
+      EXPECT_TRUE(v["source"]["txId"].is_null());
+      EXPECT_TRUE(v["before"].is_null());
+    } else {
+      EXPECT_EQ(v["source"]["snapshot"].str(), "false");
+      EXPECT_EQ(v["source"]["txId"].type, Json::Number);
+    }
+    if (r.key && *r.key == R"({"id":7})") row7.push_back(op + ":" + v["after"]["label"].str());
+  }
+  EXPECT_EQ(ops["r"], 500);
+  EXPECT_EQ(ops["u"], 1);
+  EXPECT_EQ(ops["c"], 1);
+  EXPECT_EQ(row7, (std::vector<std::string>{"r:before 7", "u:updated"}));
+  Rows want = pg.query("SELECT id::text, label FROM items"),
+       got = rebuild(kafka.bootstraps(), "pg.public.items", {"id", "label"});
+  std::sort(want.begin(), want.end());
+  std::sort(got.begin(), got.end());
+  EXPECT_SAME_ROWS(want, got);
   EXPECT_TRUE(relay.Stop(60s) == 0) << relay.LogTail();
 }
 
