@@ -11,6 +11,7 @@
 #include "core/ops/slot_state.h"
 #include "core/ops/spool_stats.h"
 #include "core/replication/replication_connection.h"
+#include "core/snapshot/snapshot_state.h"
 #include "core/spool/spool.h"
 #include "core/util/lsn.h"
 
@@ -83,6 +84,19 @@ int status_command(const std::string &config_path) {
            " in " + std::to_string(usage.files) + " files");
   else
     rep.ok("spool " + cfg->spool.dir + ": does not exist yet (0 bytes)");
+  if (usage.exists) {
+    // The initial snapshot's phase (snapshot.mode), when one was ever started here.
+    try {
+      const auto st = snapshot::read_snapshot_state(cfg->spool.dir);
+      if (st.phase == snapshot::SnapshotPhase::kDone)
+        rep.ok("initial snapshot: done, " + std::to_string(st.rows) +
+               " rows copied (consistent at " + format_lsn(st.consistent_point) + ")");
+      else if (st.phase == snapshot::SnapshotPhase::kCopying)
+        rep.ok("initial snapshot: copying (or interrupted: the next walrelay run copies again)");
+    } catch (const std::exception &e) {
+      rep.fail(std::string("initial snapshot: ") + e.what(), "walrelay run rewrites it");
+    }
+  }
   if (slowest != UINT64_MAX && all_known && usage.exists) {
     try {
       const ops::SpoolLag lag = ops::spool_lag(cfg->spool.dir, slowest);

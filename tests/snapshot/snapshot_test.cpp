@@ -174,6 +174,9 @@ TEST_F(Snapshot, InitialOnlyCopiesThenStopsWithoutKeepingASlot) {
   ASSERT_EQ(relay().ExitStatus(), 0) << relay().LogTail();
   EXPECT_TRUE(CompareTables(pg(), db_, {BigCheck()}));
   EXPECT_FALSE(pg().SlotExists("walrelay"));
+  const CommandResult st = RunCommand({WalrelayBin(), "status", "-c", relay().config_path()});
+  EXPECT_NE(st.output.find("initial snapshot: done, 30000 rows copied"), std::string::npos)
+      << st.output;
   // Done is done: a second run copies nothing and stops.
   pg().exec("INSERT INTO snap_big VALUES (0, 0, 'not copied')");
   relay().Start();
