@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <map>
 #include <optional>
-#include <tuple>
 #include <thread>
+#include <tuple>
 
 #include "core/app/commands.h"
 #include "core/config/config.h"
+#include "core/metrics/http_server.h"
+#include "core/metrics/metrics.h"
 #include "core/pgoutput/error.h"
 #include "core/pipeline/delivery.h"
 #include "core/pipeline/transaction_builder.h"
@@ -64,9 +66,8 @@ int run_command(const RunOptions &options) {
   const std::string &config_path = options.config_path;
   const std::string &log_level = options.log_level;
   std::optional<Lsn> start_lsn, stop_lsn;
-  for (const auto &[flag, text, out] :
-       {std::tuple{"--start-lsn", &options.start_lsn, &start_lsn},
-        std::tuple{"--stop-lsn", &options.stop_lsn, &stop_lsn}}) {
+  for (const auto &[flag, text, out] : {std::tuple{"--start-lsn", &options.start_lsn, &start_lsn},
+                                        std::tuple{"--stop-lsn", &options.stop_lsn, &stop_lsn}}) {
     if (text->empty()) continue;
     *out = parse_lsn(*text);
     if (!*out || **out == 0) {
@@ -85,6 +86,15 @@ int run_command(const RunOptions &options) {
   }
   setup_logging(log_level.empty() ? cfg.log_level : log_level);
   install_signal_handlers();
+  // /metrics, /healthz, /readyz (http.listen); stopped when this function returns.
+  std::unique_ptr<metrics::MetricsServer> http;
+  try {
+    http = metrics::start_metrics_server(cfg.http, metrics::process_metrics());
+  } catch (const metrics::MetricsServerError &e) {
+    spdlog::error("{}", e.what());
+    return kExitConfig;
+  }
+  if (http) spdlog::info("http: /metrics, /healthz, /readyz on {}", http->address());
   const std::string plugin_dir = cfg.plugin_dir.empty() ? default_plugin_dir() : cfg.plugin_dir;
   spdlog::info("walrelay {} starting: config {}, source {}, slot '{}'", WALRELAY_VERSION,
                config_path, replication::redact_conninfo(cfg.source.conninfo), cfg.source.slot);
@@ -101,6 +111,7 @@ int run_command(const RunOptions &options) {
                    lp->info->version ? lp->info->version : "?", lp->info->abi_version,
                    path.string());
       sinks.push_back(std::make_unique<SinkHandle>(*lp, sc));
+      sinks.back()->attach_metrics(*metrics::process_metrics().register_sink(sc.name));
     } catch (const PluginError &e) {
       spdlog::error("{} (sink '{}' at {})", e.what(), sc.name, sc.where);
       return kExitConfig;
@@ -114,16 +125,18 @@ int run_command(const RunOptions &options) {
 
   for (auto &s : sinks)
     if (cfg.source.binary && !s->has_capability(WR_CAP_BINARY_VALUES)) {
-      spdlog::error("source.binary is on but sink '{}' (plugin {}) does not accept binary "
-                    "values (WR_CAP_BINARY_VALUES); turn source.binary off",
-                    s->name(), s->plugin().info->name);
+      spdlog::error(
+          "source.binary is on but sink '{}' (plugin {}) does not accept binary "
+          "values (WR_CAP_BINARY_VALUES); turn source.binary off",
+          s->name(), s->plugin().info->name);
       return kExitConfig;
     }
-  if (cfg.source.messages &&
-      std::none_of(sinks.begin(), sinks.end(),
-                   [](const auto &s) { return s->has_capability(WR_CAP_MESSAGES); }))
-    spdlog::warn("source.messages is on but no sink takes logical decoding messages "
-                 "(WR_CAP_MESSAGES); they are dropped");
+  if (cfg.source.messages && std::none_of(sinks.begin(), sinks.end(), [](const auto &s) {
+        return s->has_capability(WR_CAP_MESSAGES);
+      }))
+    spdlog::warn(
+        "source.messages is on but no sink takes logical decoding messages "
+        "(WR_CAP_MESSAGES); they are dropped");
 
   // The spool: every committed transaction is durable here before any sink sees it.
   std::unique_ptr<spool::Journal> journal;
@@ -141,8 +154,9 @@ int run_command(const RunOptions &options) {
     spdlog::error("{}", e.what());
     return kExitRuntime;
   }
-  spdlog::info("spool: {} (spooled up to {})", cfg.spool.dir,
-               journal->spooled_lsn() ? format_lsn(journal->spooled_lsn()) : std::string("nothing"));
+  spdlog::info(
+      "spool: {} (spooled up to {})", cfg.spool.dir,
+      journal->spooled_lsn() ? format_lsn(journal->spooled_lsn()) : std::string("nothing"));
 
   // Resume after what the spool holds, or from the lowest position any sink holds (0: the
   // slot's confirmed position), or from --start-lsn.

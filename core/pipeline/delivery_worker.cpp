@@ -11,11 +11,29 @@
 
 namespace walrelay {
 
+namespace {
+
+// Bytes of the spool records a transaction (or piece) was decoded from: what
+// walrelay_sink_bytes_total counts. A few additions per transaction, no pass over values.
+uint64_t record_bytes(const Transaction &t) {
+  uint64_t b = 0;
+  for (size_t i = 0; i < t.records_used; ++i) b += t.records[i].size();
+  return b;
+}
+
+}  // namespace
+
 DeliveryWorker::DeliveryWorker(spool::Journal &journal, size_t consumer, SinkHandle &sink,
                                TransactionPool &pool, const PipelineConfig &config,
                                StopSignal &stop, uint64_t stop_lsn)
-    : journal_(journal), consumer_(consumer), sink_(sink), pool_(pool), config_(config),
-      stop_(stop), stop_lsn_(stop_lsn), messages_(sink.has_capability(WR_CAP_MESSAGES)),
+    : journal_(journal),
+      consumer_(consumer),
+      sink_(sink),
+      pool_(pool),
+      config_(config),
+      stop_(stop),
+      stop_lsn_(stop_lsn),
+      messages_(sink.has_capability(WR_CAP_MESSAGES)),
       position_(sink.position()) {}
 
 void DeliveryWorker::fail(const std::string &msg) {
@@ -23,6 +41,7 @@ void DeliveryWorker::fail(const std::string &msg) {
     std::lock_guard<std::mutex> lock(mu_);
     if (error_.empty()) error_ = msg;
   }
+  sink_.metrics().set_state(metrics::SinkState::kStopped);
   spdlog::error("{}", msg);
   stop_.request_and_notify();
   journal_.close();
@@ -67,6 +86,7 @@ DeliveryWorker::Outcome DeliveryWorker::apply_once(const std::vector<const wr_tx
     return Outcome::kStop;
   }
   // Exponential backoff with jitter, capped at 30 s.
+  sink_.metrics().retries.add();
   const int attempt = ++retry_attempt_;
   const int64_t cap = std::min<int64_t>(30000, 100LL << std::min(attempt - 1, 9));
   const auto wait =
@@ -82,6 +102,7 @@ DeliveryWorker::Outcome DeliveryWorker::apply_once(const std::vector<const wr_tx
       return Outcome::kStop;
     }
     spdlog::warn("{}; retrying", p.message);
+    sink_.metrics().retries.add();
     if (stop_.sleep_for(std::chrono::milliseconds(1000))) return Outcome::kStop;
   }
   position_.store(sink_.position(), std::memory_order_release);
@@ -91,27 +112,33 @@ DeliveryWorker::Outcome DeliveryWorker::apply_once(const std::vector<const wr_tx
 bool DeliveryWorker::deliver(std::vector<TransactionPtr> &batch) {
   for (;;) {
     txn_ptrs_.clear();
+    uint64_t bytes = 0;
     // Skip what the sink holds (it may have moved on after a retry).
     wr_lsn floor = sink_.position();
     for (const auto &t : batch) {
       if (t->end_lsn() <= floor) continue;
       txn_ptrs_.push_back(&t->abi);
+      bytes += record_bytes(*t);
       floor = t->end_lsn();
     }
     if (txn_ptrs_.empty()) return true;
     const Outcome o = apply_once(txn_ptrs_, 0);
     if (o == Outcome::kStop) return false;
     if (o == Outcome::kOk) {
-      txns_ += txn_ptrs_.size();
-      for (const wr_txn *t : txn_ptrs_) changes_ += t->n_changes;
+      metrics::SinkMetrics &m = sink_.metrics();
+      uint64_t changes = 0;
+      for (const wr_txn *t : txn_ptrs_) changes += t->n_changes;
+      m.txns.add(txn_ptrs_.size());
+      m.changes.add(changes);
+      m.bytes.add(bytes);
+      m.applied_commit_time.set(static_cast<double>(txn_ptrs_.back()->commit_time_us) / 1e6);
       return true;
     }
   }
 }
 
 bool DeliveryWorker::read_piece(spool::Reader &reader, const spool::TxnRef &ref, bool whole,
-                                Transaction &t,
-                                bool &more) {
+                                Transaction &t, bool &more) {
   more = false;
   bool any = false;
   std::string rec;
@@ -152,25 +179,27 @@ bool DeliveryWorker::deliver_ref(const spool::TxnRef &ref) {
     spool::Reader reader(journal_.txn_file_options(ref.serial), spool::Position{});
     has_lookahead_ = false;
     bool first = true, retry = false;
-    uint64_t changes = 0, pieces = 0;
+    uint64_t changes = 0, pieces = 0, bytes = 0;
     while (!retry) {
       TransactionPtr t = pool_.get();
       bool more = false;
       read_piece(reader, ref, !partial, *t, more);
       spool::set_header(ref.header, *t);
       if (!partial && first && t->bytes() > config_.batch_max_bytes)
-        spdlog::warn("sink '{}' does not take transactions in pieces (WR_CAP_PARTIAL_TXN): "
-                     "holding transaction xid {} ({} changes, {} MiB) whole in memory",
-                     sink_.name(), ref.header.xid, t->abi.n_changes, t->bytes() >> 20);
+        spdlog::warn(
+            "sink '{}' does not take transactions in pieces (WR_CAP_PARTIAL_TXN): "
+            "holding transaction xid {} ({} changes, {} MiB) whole in memory",
+            sink_.name(), ref.header.xid, t->abi.n_changes, t->bytes() >> 20);
       if (!check_supported(*t)) {
         pool_.put(std::move(t));
         return false;
       }
-      const uint32_t flags = (first ? 0u : WR_BATCH_TXN_CONTINUED) |
-                             (more ? WR_BATCH_TXN_CONTINUES : 0u);
+      const uint32_t flags =
+          (first ? 0u : WR_BATCH_TXN_CONTINUED) | (more ? WR_BATCH_TXN_CONTINUES : 0u);
       txn_ptrs_.assign(1, &t->abi);
       const Outcome o = apply_once(txn_ptrs_, flags);
       changes += t->abi.n_changes;
+      bytes += record_bytes(*t);
       ++pieces;
       pool_.put(std::move(t));
       if (o == Outcome::kStop) return false;
@@ -179,12 +208,16 @@ bool DeliveryWorker::deliver_ref(const spool::TxnRef &ref) {
         break;
       }
       if (!more) {
-        ++txns_;
-        changes_ += changes;
-        spdlog::info("sink '{}': transaction xid {} ({} changes, committed at {}) applied from "
-                     "the spool in {} piece{}",
-                     sink_.name(), ref.header.xid, changes, format_lsn(ref.header.commit_lsn),
-                     pieces, pieces == 1 ? "" : "s");
+        metrics::SinkMetrics &m = sink_.metrics();
+        m.txns.add();
+        m.changes.add(changes);
+        m.bytes.add(bytes);
+        m.applied_commit_time.set(static_cast<double>(ref.header.commit_time_us) / 1e6);
+        spdlog::info(
+            "sink '{}': transaction xid {} ({} changes, committed at {}) applied from "
+            "the spool in {} piece{}",
+            sink_.name(), ref.header.xid, changes, format_lsn(ref.header.commit_lsn), pieces,
+            pieces == 1 ? "" : "s");
         return true;
       }
       first = false;

@@ -22,9 +22,8 @@ class DeliveryWorker {
  public:
   /// `consumer` is this worker's index in the journal. `stop_lsn` (0: none): transactions
   /// committing after it are not delivered (--stop-lsn).
-  DeliveryWorker(spool::Journal &journal, size_t consumer, SinkHandle &sink,
-                 TransactionPool &pool, const PipelineConfig &config, StopSignal &stop,
-                 uint64_t stop_lsn);
+  DeliveryWorker(spool::Journal &journal, size_t consumer, SinkHandle &sink, TransactionPool &pool,
+                 const PipelineConfig &config, StopSignal &stop, uint64_t stop_lsn);
 
   /// Thread body. Returns when stop is requested (after finishing the batch in flight), when
   /// the journal is closed and everything visible is delivered, or after a fatal error
@@ -39,8 +38,11 @@ class DeliveryWorker {
     return error_;
   }
   const std::string &sink_name() const { return sink_.name(); }
-  uint64_t txns_applied() const { return txns_.load(); }
-  uint64_t changes_applied() const { return changes_.load(); }
+  /// Whole transactions applied: the sink's metrics counter (SinkHandle::metrics(); with a
+  /// registered one, counted since registration). Thread-safe.
+  uint64_t txns_applied() const { return sink_.metrics().txns.value(); }
+  /// Changes of those transactions (same counter source). Thread-safe.
+  uint64_t changes_applied() const { return sink_.metrics().changes.value(); }
 
  private:
   enum class Outcome { kOk, kRetry, kStop };
@@ -53,10 +55,12 @@ class DeliveryWorker {
   bool deliver_ref(const spool::TxnRef &ref);
   /// Reads the transaction file's records into `t` until about batch_max_bytes (or all when
   /// `whole`); false when the file is exhausted before any change record.
-  bool read_piece(spool::Reader &reader, const spool::TxnRef &ref,
-                  bool whole, Transaction &t, bool &more);
+  bool read_piece(spool::Reader &reader, const spool::TxnRef &ref, bool whole, Transaction &t,
+                  bool &more);
   bool check_supported(const Transaction &t);
   void release(std::vector<TransactionPtr> &batch);
+  /// Records a fatal error (first one wins), marks the sink's metrics kStopped, requests
+  /// stop for everybody and closes the journal.
   void fail(const std::string &msg);
 
   spool::Journal &journal_;
@@ -66,14 +70,13 @@ class DeliveryWorker {
   PipelineConfig config_;
   StopSignal &stop_;
   uint64_t stop_lsn_;
-  bool messages_;  // the sink takes WR_CHANGE_MESSAGE
+  bool messages_;                      // the sink takes WR_CHANGE_MESSAGE
   spool::RelationRegistry relations_;  // from the journal and transaction files
   std::atomic<wr_lsn> position_;
-  std::atomic<uint64_t> txns_{0}, changes_{0};
-  std::vector<const wr_txn *> txn_ptrs_;         // reused per apply
-  std::string lookahead_;                        // next record of a transaction file
+  std::vector<const wr_txn *> txn_ptrs_;  // reused per apply
+  std::string lookahead_;                 // next record of a transaction file
   bool has_lookahead_ = false;
-  int retry_attempt_ = 0;  // consecutive WR_RETRY answers (backoff)
+  int retry_attempt_ = 0;                        // consecutive WR_RETRY answers (backoff)
   std::mt19937_64 rng_{std::random_device{}()};  // backoff jitter
   mutable std::mutex mu_;
   std::string error_;

@@ -1,6 +1,8 @@
 // SinkHandle: vtable calls with error capture.
 #include "core/plugin_host/sink_handle.h"
 
+#include <chrono>
+
 namespace walrelay {
 
 const char *status_name(wr_status s) {
@@ -32,6 +34,7 @@ SinkHandle::~SinkHandle() {
 SinkResult SinkHandle::result(wr_status st, const char *call) {
   SinkResult r{st, {}};
   if (st != WR_OK) {
+    metrics_->errors.add();
     r.message = "sink '" + hs_.name + "' (" + plugin_.info->name + ") " + call + ": " +
                 status_name(st) + (hs_.last_error.empty() ? "" : ": " + hs_.last_error);
   }
@@ -53,20 +56,35 @@ SinkResult SinkHandle::create() {
     st = WR_FATAL;
   }
   if (st == WR_OK) sink_ = s;
+  if (st != WR_OK && !applied_once_) metrics_->set_state(metrics::SinkState::kSetupFailed);
   return result(st, "create");
 }
 
 SinkResult SinkHandle::load_position() {
   wr_lsn pos = WR_LSN_INVALID;
   const wr_status st = plugin_.info->vtable->load_position(sink_, &pos);
-  if (st == WR_OK) position_ = pos;
+  if (st == WR_OK) {
+    position_ = pos;
+    metrics_->applied_lsn.set(pos);
+    // After a failed apply() the sink is not up again until an apply() succeeds.
+    if (!applied_once_) metrics_->set_state(metrics::SinkState::kUp);
+  } else if (!applied_once_) {
+    metrics_->set_state(metrics::SinkState::kSetupFailed);
+  }
   return result(st, "load_position");
 }
 
 SinkResult SinkHandle::apply(const wr_batch &batch) {
+  const auto t0 = std::chrono::steady_clock::now();
   const wr_status st = plugin_.info->vtable->apply(sink_, &batch);
+  metrics_->apply_seconds.observe(std::chrono::steady_clock::now() - t0);
+  applied_once_ = true;
   // A piece that leaves its transaction open makes nothing durable.
-  if (st == WR_OK && !(batch.flags & WR_BATCH_TXN_CONTINUES)) position_ = batch.end_lsn;
+  if (st == WR_OK && !(batch.flags & WR_BATCH_TXN_CONTINUES)) {
+    position_ = batch.end_lsn;
+    metrics_->applied_lsn.set(batch.end_lsn);
+  }
+  metrics_->set_state(st == WR_OK ? metrics::SinkState::kUp : metrics::SinkState::kApplyFailed);
   return result(st, "apply");
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/config/config.h"
+#include "core/metrics/metrics.h"
 #include "core/plugin_host/host_api.h"
 #include "core/plugin_host/plugin_loader.h"
 
@@ -31,13 +32,27 @@ class SinkHandle {
   SinkHandle(const SinkHandle &) = delete;
   SinkHandle &operator=(const SinkHandle &) = delete;
 
-  /// Calls create() with the flattened options.
+  /// Calls create() with the flattened options. Failure: metrics state kSetupFailed and
+  /// one error counted.
   SinkResult create();
-  /// Calls load_position(); on success stores it in position().
+  /// Calls load_position(); on success stores it in position() and in the metrics'
+  /// applied LSN (and the state becomes kUp unless an apply() failed last). Failure: one
+  /// error counted; before any apply() the state becomes kSetupFailed.
   SinkResult load_position();
   /// Calls apply(); on success position() becomes batch.end_lsn (unless the batch is a
-  /// piece flagged WR_BATCH_TXN_CONTINUES).
+  /// piece flagged WR_BATCH_TXN_CONTINUES). Records the call's duration in the metrics'
+  /// histogram; sets the state to kUp (success) or kApplyFailed and counts an error.
   SinkResult apply(const wr_batch &batch);
+
+  /// Makes this handle (and its delivery worker) update `m` (usually
+  /// `process_metrics().register_sink(name())`) instead of the handle's own unregistered
+  /// metrics. Call before create() and before any thread uses the handle; `m` must outlive
+  /// the handle. Resets nothing in `m`.
+  void attach_metrics(metrics::SinkMetrics &m) { metrics_ = &m; }
+  /// The metrics this handle updates (its own until attach_metrics()). Never null.
+  metrics::SinkMetrics &metrics() { return *metrics_; }
+  /// Read-only view of metrics().
+  const metrics::SinkMetrics &metrics() const { return *metrics_; }
 
   const std::string &name() const { return hs_.name; }
   const LoadedPlugin &plugin() const { return plugin_; }
@@ -52,6 +67,9 @@ class SinkHandle {
   wr_host_sink hs_;
   wr_sink *sink_ = nullptr;
   wr_lsn position_ = WR_LSN_INVALID;
+  bool applied_once_ = false;         // an apply() has been called
+  metrics::SinkMetrics own_metrics_;  // used until attach_metrics()
+  metrics::SinkMetrics *metrics_ = &own_metrics_;
 };
 
 }  // namespace walrelay

@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "core/metrics/metrics.h"
 #include "core/pgoutput/decoder.h"
 #include "core/replication/replication_connection.h"
 #include "core/replication/wire.h"
@@ -137,6 +138,7 @@ void Source::run(uint64_t start_lsn, bool explicit_start) {
           std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(cap / 2, cap)(rng));
       spdlog::warn("{}; reconnecting in {} ms", e.what(), wait.count());
       builder_.reset();
+      metrics::process_metrics().source.reconnects.add();
       ++attempt;
       if (stop_.sleep_for(wait)) return;
     }
@@ -323,6 +325,9 @@ void Source::finish_without_streaming(bool wait_applied) {
 }
 
 void Source::session(uint64_t start_lsn) {
+  struct StreamingOff {
+    ~StreamingOff() { metrics::process_metrics().source.streaming.set(0); }
+  } streaming_off;
   ReplicationConnection conn(config_.conninfo);
   prepare(conn, start_lsn);
   if (on_ready_) {
@@ -342,6 +347,7 @@ void Source::session(uint64_t start_lsn) {
   const auto opts = negotiate(config_, conn.server_version());
   conn.start_replication(config_.slot, start_lsn, opts, publications_);
   streamed_ = true;
+  metrics::process_metrics().source.streaming.set(1);
   std::string features;
   if (!opts.streaming.empty()) features += ", streaming " + opts.streaming;
   if (opts.two_phase) features += ", two-phase";
@@ -416,6 +422,7 @@ void Source::handle_copy_message(ReplicationConnection &conn, const uint8_t *dat
                              true);
     received_lsn_ = std::max(received_lsn_, x->wal_start);
     server_wal_end_ = std::max(server_wal_end_, x->wal_end);
+    metrics::process_metrics().source.received_bytes.add(x->payload_len);
     if (first_data_lsn_ == 0) first_data_lsn_ = x->wal_start;
     const pgoutput::Message &msg = decoder_->decode(x->payload, x->payload_len, x->wal_start);
     if (auto f = builder_.next(msg, x->wal_start)) accept(conn, std::move(*f));
@@ -593,6 +600,11 @@ void Source::send_feedback(ReplicationConnection &conn, bool reply_requested) {
   journal_.collect();  // every status interval: delete what every sink has passed
   confirmed_ = flush;
   next_feedback_ = std::chrono::steady_clock::now() + status_interval_;
+  auto &m = metrics::process_metrics();
+  m.set_source_lag(
+      std::max(server_wal_end_, received_lsn_), flush,
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  m.spool_bytes.set(journal_.backlog_bytes());
 }
 
 }  // namespace walrelay::replication

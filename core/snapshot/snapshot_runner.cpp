@@ -12,6 +12,7 @@
 #include <optional>
 #include <thread>
 
+#include "core/metrics/metrics.h"
 #include "core/replication/replication_connection.h"
 #include "core/snapshot/copy_text.h"
 #include "core/util/lsn.h"
@@ -281,6 +282,16 @@ SnapshotResult SnapshotRunner::run(const SnapshotJob &job,
     exec(conn.get(), "COMMIT", "COMMIT");
   }
   result.tables = plan.tables.size();
+  auto &m = metrics::process_metrics();
+  m.snapshot.running.set(1);
+  struct NotRunning {
+    metrics::IntGauge &g;
+    ~NotRunning() { g.set(0); }
+  } not_running{m.snapshot.running};
+  m.snapshot.chunks_planned.set(plan.chunks.size());
+  m.snapshot.chunks_done.set(0);
+  std::vector<metrics::TableMetrics *> table_metrics;
+  for (const auto &t : plan.tables) table_metrics.push_back(m.register_table(t.qualified()));
   spdlog::info("snapshot: copying {} table(s) in {} chunk(s) with {} worker(s)", plan.tables.size(),
                plan.chunks.size(), config_.workers);
 
@@ -392,10 +403,12 @@ SnapshotResult SnapshotRunner::run(const SnapshotJob &job,
     stop_stream();
     result.rows += block->rows;
     progress.rows(chunk.table, block->rows);
+    table_metrics[chunk.table]->rows.add(block->rows);
     if (block->last) {
       commit(xid);
       ++result.chunks;
       progress.chunk_done(chunk.table);
+      m.snapshot.chunks_done.add();
     }
   }
   if (ex.failed(&error, &retryable) && error != "stopped") throw SnapshotError(error, retryable);

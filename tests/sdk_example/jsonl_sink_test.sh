@@ -125,6 +125,8 @@ source:
   status_interval_ms: 500
 spool:
   dir: "$WORK/spool"
+http:
+  listen: ""
 sinks:
   - name: lines
     plugin: jsonl

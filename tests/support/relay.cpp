@@ -79,6 +79,8 @@ std::string RenderRelayConfig(const RelayConfig &c) {
     y << "spool:\n";
     for (auto &[k, v] : c.spool) y << "  " << k << ": " << Yaml(v) << "\n";
   }
+  // No metrics endpoint unless a test asks for one: several walrelays may run at once.
+  y << "http:\n  listen: " << Yaml(c.http_listen) << "\n";
   y << "sinks:\n";
   for (auto &s : c.sinks) {
     y << "  - name: " << Yaml(s.name) << "\n";

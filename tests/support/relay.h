@@ -43,6 +43,7 @@ struct RelayConfig {
   KeyValues source;    ///< further source: keys, e.g. {{"two_phase", "true"}}
   KeyValues pipeline;  ///< e.g. {{"batch_max_txns", "2"}}; section omitted when empty
   KeyValues spool;     ///< e.g. {{"spill_bytes", "65536"}}; section omitted when empty
+  std::string http_listen;  ///< http.listen ("" = no metrics endpoint, the tests' default)
   std::vector<SinkSpec> sinks;
 };
 

@@ -114,6 +114,7 @@ bool Connection::ensure_connected() {
   DBSETLAPP(login, "walrelay");
   DBSETLDBNAME(login, options_.database.c_str());
   DBSETLCHARSET(login, "UTF-8");
+  BCP_SETL(login, TRUE);  // bulk copy (bcp_init) on this connection
   dbsetlversion(login, static_cast<BYTE>(DBVERSION_70 + options_.tds_version_minor));
   // Process-wide in db-lib: the last connection opened sets them for all.
   dbsetlogintime(seconds(options_.login_timeout_ms));
@@ -122,9 +123,9 @@ bool Connection::ensure_connected() {
   dbproc_ = dbopen(login, server.c_str());
   dbloginfree(login);
   if (!dbproc_) {
-    std::string why = !diag_.server_message.empty() ? diag_.server_message
+    std::string why = !diag_.server_message.empty()   ? diag_.server_message
                       : !diag_.client_message.empty() ? diag_.client_message
-                                                        : std::string("dbopen failed");
+                                                      : std::string("dbopen failed");
     const std::string msg = "cannot log in to SQL Server at " + server + " as " + options_.user +
                             ", database " + options_.database + ": " + why;
     if (diag_.server_error == 18456) throw sdk::fatal(msg);
@@ -164,7 +165,179 @@ void Connection::run(const std::string &sql, const std::string &what,
   if (!dbproc_) throw sdk::retry(what + ": not connected");
   CurrentGuard guard(this);
   diag_ = {};
+  const bool failed = dbcmd(dbproc_, sql.c_str()) == FAIL || dbsqlexec(dbproc_) == FAIL;
+  read_results(failed, what, first);
+}
+
+namespace {
+
+/// The db-lib type a parameter is bound as (see Connection::exec_rpc).
+int dblib_type(ParamType t) {
+  switch (t) {
+    case ParamType::BigInt:
+      return SYBINT8;
+    case ParamType::Float:
+      return SYBFLT8;
+    case ParamType::Bit:
+      return SYBBIT;
+    case ParamType::NVarChar:
+      return SYBNTEXT;
+    case ParamType::VarBinary:
+      return SYBIMAGE;
+  }
+  return SYBNTEXT;
+}
+
+/// dbrpcparam for one input parameter; `data` must stay alive until dbrpcsend.
+bool rpc_param(DBPROCESS *dbproc, const std::string &name, int type, const std::string &data) {
+  // db-lib takes non-const pointers but only reads them. A zero datalen means NULL.
+  return dbrpcparam(dbproc, name.c_str(), 0, type, -1, static_cast<DBINT>(data.size()),
+                    reinterpret_cast<BYTE *>(const_cast<char *>(data.data()))) != FAIL;
+}
+
+}  // namespace
+
+void Connection::exec_rpc(const std::string &stmt, const Params &params, const std::string &what) {
+  if (!dbproc_) throw sdk::retry(what + ": not connected");
+  CurrentGuard guard(this);
+  diag_ = {};
+  const std::string declaration = params.declaration();
+  bool failed = dbrpcinit(dbproc_, "sp_executesql", 0) == FAIL ||
+                !rpc_param(dbproc_, "@stmt", SYBNTEXT, stmt);
+  if (!failed && !params.empty()) {
+    failed = !rpc_param(dbproc_, "@params", SYBNTEXT, declaration);
+    for (size_t i = 0; !failed && i < params.size(); ++i) {
+      const Param &p = params.list()[i];
+      failed = !rpc_param(dbproc_, params.name(i), dblib_type(p.type), p.data);
+    }
+  }
+  if (failed) {
+    dbrpcinit(dbproc_, "", DBRPCRESET);  // drop the half-built call
+  } else {
+    failed = dbrpcsend(dbproc_) == FAIL || dbsqlok(dbproc_) == FAIL;
+  }
+  read_results(failed, what, nullptr);
+}
+
+std::vector<std::string> Connection::table_columns(const std::string &quoted_table,
+                                                   const std::string &what) {
+  if (!dbproc_) throw sdk::retry(what + ": not connected");
+  CurrentGuard guard(this);
+  diag_ = {};
+  const std::string sql = "SELECT TOP (0) * FROM " + quoted_table + ";";
   bool failed = dbcmd(dbproc_, sql.c_str()) == FAIL || dbsqlexec(dbproc_) == FAIL;
+  std::vector<std::string> names;
+  while (!failed) {
+    const RETCODE rc = dbresults(dbproc_);
+    if (rc == NO_MORE_RESULTS) break;
+    if (rc == FAIL) {
+      failed = true;
+      break;
+    }
+    if (names.empty()) {
+      for (int i = 1; i <= dbnumcols(dbproc_); ++i) {
+        const char *name = dbcolname(dbproc_, i);
+        names.emplace_back(name ? name : "");
+      }
+    }
+    while (true) {
+      const STATUS row = dbnextrow(dbproc_);
+      if (row == NO_MORE_ROWS) break;
+      if (row == FAIL) {
+        failed = true;
+        break;
+      }
+    }
+  }
+  if (failed || diag_.server_error != 0 || diag_.client_error != 0) {
+    if (dbproc_ && !dbdead(dbproc_)) dbcancel(dbproc_);
+    fail(what);
+  }
+  return names;
+}
+
+namespace {
+
+/// The db-lib host type of a bulk column (bcp_bind's vartype).
+int dblib_host_type(BulkHost h) {
+  switch (h) {
+    case BulkHost::Char:
+      return SYBCHAR;
+    case BulkHost::Utf16:
+      return SYBCHAR;
+    case BulkHost::Float8:
+      return SYBFLT8;
+    case BulkHost::Bit:
+      return SYBBIT;
+    case BulkHost::Binary:
+      return SYBBINARY;
+  }
+  return SYBCHAR;
+}
+
+}  // namespace
+
+int64_t Connection::bulk_copy(const std::string &quoted_table,
+                              const std::vector<BulkHost> &host_types,
+                              const std::vector<std::vector<const std::string *>> &rows,
+                              const std::string &what) {
+  if (!dbproc_) throw sdk::retry(what + ": not connected");
+  CurrentGuard guard(this);
+  diag_ = {};
+  static BYTE placeholder = 0;  // bcp_bind wants an address; bcp_colptr sets the real one
+  if (bcp_init(dbproc_, quoted_table.c_str(), nullptr, nullptr, DB_IN) == FAIL) {
+    fail_closed(what + " (bcp_init)");
+  }
+  const int n = static_cast<int>(host_types.size());
+  for (int i = 0; i < n; ++i) {
+    if (bcp_bind(dbproc_, &placeholder, 0, 0, nullptr, 0, dblib_host_type(host_types[i]), i + 1) ==
+        FAIL) {
+      fail_closed(what + " (bcp_bind of column " + std::to_string(i + 1) + ")");
+    }
+  }
+  for (const auto &row : rows) {
+    for (int i = 0; i < n; ++i) {
+      const std::string *v = i < static_cast<int>(row.size()) ? row[i] : nullptr;
+      // Length 0 is NULL; -1 for fixed-length host types (the length is the type's).
+      const bool fixed = host_types[i] == BulkHost::Float8 || host_types[i] == BulkHost::Bit;
+      const DBINT len = v == nullptr ? 0 : fixed ? -1 : static_cast<DBINT>(v->size());
+      BYTE *ptr =
+          v == nullptr ? &placeholder : reinterpret_cast<BYTE *>(const_cast<char *>(v->data()));
+      if (bcp_colptr(dbproc_, ptr, i + 1) == FAIL || bcp_collen(dbproc_, len, i + 1) == FAIL) {
+        fail_closed(what + " (binding column " + std::to_string(i + 1) + ")");
+      }
+    }
+    if (bcp_sendrow(dbproc_) == FAIL || diag_.server_error != 0 || diag_.client_error != 0) {
+      fail_closed(what + " (bcp_sendrow)");
+    }
+  }
+  const DBINT copied = bcp_done(dbproc_);
+  if (copied < 0 || diag_.server_error != 0 || diag_.client_error != 0) {
+    fail_closed(what + " (bcp_done)");
+  }
+  return copied;
+}
+
+void Connection::fail_closed(const std::string &what) {
+  close();
+  std::string why = !diag_.server_message.empty()   ? diag_.server_message
+                    : !diag_.client_message.empty() ? diag_.client_message
+                                                    : std::string("db-lib call failed");
+  if (diag_.server_error != 0) {
+    const std::string msg = what + ": SQL Server error " + std::to_string(diag_.server_error) +
+                            " (severity " + std::to_string(diag_.severity) + "): " + why +
+                            " (connection closed)";
+    if (is_transient_server_error(diag_.server_error)) throw sdk::retry(msg);
+    throw sdk::fatal(msg);
+  }
+  const std::string msg = what + ": " + why + " (connection closed)";
+  if (diag_.client_error != 0 && !is_connection_client_error(diag_.client_error)) {
+    throw sdk::fatal(msg);  // e.g. a conversion db-lib refused: retrying cannot help
+  }
+  throw sdk::retry(msg);
+}
+
+void Connection::read_results(bool failed, const std::string &what, std::optional<int64_t> *first) {
   bool have_row = false;
   while (!failed) {
     const RETCODE rc = dbresults(dbproc_);
@@ -202,13 +375,13 @@ void Connection::run(const std::string &sql, const std::string &what,
 }
 
 void Connection::fail(const std::string &what) {
-  const bool dead = dbproc_ == nullptr || dbdead(dbproc_) ||
-                    is_connection_client_error(diag_.client_error);
+  const bool dead =
+      dbproc_ == nullptr || dbdead(dbproc_) || is_connection_client_error(diag_.client_error);
   if (dead) {
     close();
-    std::string why = !diag_.client_message.empty() ? diag_.client_message
+    std::string why = !diag_.client_message.empty()   ? diag_.client_message
                       : !diag_.server_message.empty() ? diag_.server_message
-                                                        : std::string("connection lost");
+                                                      : std::string("connection lost");
     throw sdk::retry(what + ": connection to SQL Server lost: " + why);
   }
   if (diag_.server_error != 0) {
@@ -218,9 +391,9 @@ void Connection::fail(const std::string &what) {
     if (is_transient_server_error(diag_.server_error)) throw sdk::retry(msg);
     throw sdk::fatal(msg);
   }
-  throw sdk::fatal(what + ": " +
-                   (diag_.client_message.empty() ? std::string("db-lib call failed")
-                                                 : diag_.client_message));
+  throw sdk::fatal(
+      what + ": " +
+      (diag_.client_message.empty() ? std::string("db-lib call failed") : diag_.client_message));
 }
 
 }  // namespace walrelay::sqlserver

@@ -2,18 +2,22 @@
 // and the mapping of server and client errors to WR_RETRY / WR_FATAL.
 #pragma once
 
-#include <sybfront.h>  // must precede sybdb.h
 #include <sybdb.h>
+#include <sybfront.h>  // must precede sybdb.h
 
 #include <walrelay/sink.hpp>
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "options.h"
 
 namespace walrelay::sqlserver {
+
+class Params;
+enum class BulkHost : uint8_t;
 
 /// What the last call saw: the first server error (severity > 10) and the first client
 /// (db-lib) error. Reset at the start of every call.
@@ -56,6 +60,27 @@ class Connection {
 
   /// Sends `sql` as one batch and reads every result (rows are discarded).
   void exec(const std::string &sql, const std::string &what);
+  /// Sends one RPC request to sp_executesql: @stmt = `stmt`, @params =
+  /// params.declaration() and every parameter @p<n> bound with dbrpcparam (BIGINT as
+  /// SYBINT8, FLOAT as SYBFLT8, BIT as SYBBIT, NVARCHAR(MAX) as SYBNTEXT, which FreeTDS
+  /// sends as NVARCHAR(MAX) converted from the client charset UTF-8 to UTF-16LE,
+  /// VARBINARY(MAX) as SYBIMAGE), then reads every result like exec(). Values are never
+  /// part of the text.
+  void exec_rpc(const std::string &stmt, const Params &params, const std::string &what);
+  /// The column names of `quoted_table` in table order (SELECT TOP (0) * FROM it).
+  std::vector<std::string> table_columns(const std::string &quoted_table, const std::string &what);
+  /// Bulk-copies `rows` into `quoted_table` with db-lib's bcp API on this connection (so
+  /// inside its open transaction): bcp_init(DB_IN) (FreeTDS reads the table's metadata with
+  /// SET FMTONLY), bcp_bind of every table column with host_types[i] (see BulkHost; the server
+  /// type is the column's, FreeTDS converts), per row bcp_colptr/bcp_collen
+  /// (rows[r][i] == nullptr: NULL) and bcp_sendrow (the first one sends INSERT BULK, then
+  /// the rows go as one bulk-load message), then bcp_done. Returns the row count the
+  /// server reports. A failure closes the connection (the server rolls the transaction
+  /// back) and throws: WR_FATAL for a non-transient server error (e.g. a duplicate key),
+  /// WR_RETRY otherwise.
+  int64_t bulk_copy(const std::string &quoted_table, const std::vector<BulkHost> &host_types,
+                    const std::vector<std::vector<const std::string *>> &rows,
+                    const std::string &what);
   /// Sends `sql` and returns the first column of the first row as an integer (nullopt:
   /// no row or NULL).
   std::optional<int64_t> query_int64(const std::string &sql, const std::string &what);
@@ -71,8 +96,14 @@ class Connection {
  private:
   /// Runs `sql`; stores the first row's first column into `first` when given.
   void run(const std::string &sql, const std::string &what, std::optional<int64_t> *first);
+  /// Reads every result of the request just sent (`failed`: sending failed); stores the
+  /// first row's first column into `first` when given. Throws through fail().
+  void read_results(bool failed, const std::string &what, std::optional<int64_t> *first);
   /// Throws for the current diagnostics, closing the connection when it is unusable.
   [[noreturn]] void fail(const std::string &what);
+  /// Closes the connection, then throws for the current diagnostics (WR_FATAL for a
+  /// non-transient server error, else WR_RETRY).
+  [[noreturn]] void fail_closed(const std::string &what);
 
   const SinkOptions &options_;
   DBPROCESS *dbproc_ = nullptr;

@@ -43,4 +43,54 @@ std::string qualified(const Destination &d) {
   return quote_ident(d.schema) + "." + quote_ident(d.table);
 }
 
+bool glob_match(std::string_view pattern, std::string_view text) {
+  // Iterative matching with one backtrack point: the last '*' and the text position it
+  // has consumed up to.
+  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (p < pattern.size() && pattern[p] == text[t]) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+bool TableFilter::accepts(std::string_view schema, std::string_view name) const {
+  std::string full(schema);
+  full += '.';
+  full += name;
+  for (const std::string &x : exclude) {
+    if (glob_match(x, full)) return false;
+  }
+  if (include.empty()) return true;
+  for (const std::string &i : include) {
+    if (glob_match(i, full)) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> split_patterns(const std::string &text) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find(',', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string item = text.substr(pos, end - pos);
+    const size_t a = item.find_first_not_of(' ');
+    if (a != std::string::npos) out.push_back(item.substr(a, item.find_last_not_of(' ') - a + 1));
+    pos = end + 1;
+  }
+  return out;
+}
+
 }  // namespace walrelay::sqlserver

@@ -4,6 +4,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace walrelay::sqlserver {
 
@@ -33,5 +34,23 @@ Destination destination(std::string_view schema, std::string_view name,
 
 /// [schema].[table], quoted.
 std::string qualified(const Destination &d);
+
+/// True when `text` matches `pattern`, in which `*` matches any run of characters (dots
+/// included) and every other character only itself (case-sensitive).
+bool glob_match(std::string_view pattern, std::string_view text);
+
+/// include_tables / exclude_tables: which source tables the sink applies.
+struct TableFilter {
+  std::vector<std::string> include;  ///< empty: every table
+  std::vector<std::string> exclude;  ///< wins over include
+
+  /// True when source table schema.name is applied: it matches an include pattern (or
+  /// there is none) and no exclude pattern.
+  bool accepts(std::string_view schema, std::string_view name) const;
+};
+
+/// Splits a comma-separated pattern list ("public.*, audit.log"), trimming spaces and
+/// dropping empty items.
+std::vector<std::string> split_patterns(const std::string &text);
 
 }  // namespace walrelay::sqlserver

@@ -84,10 +84,18 @@ SinkOptions SinkOptions::parse(const sdk::Config &config) {
   o.lock_timeout_ms = ranged(config, "lock_timeout_ms", 30000, 0, kDay);
   o.schema_map = parse_map(config, "schema_map");
   o.create_tables = config.get_bool("create_tables", true);
+  o.drop_columns = config.get_bool("drop_columns", false);
+  o.tables.include = split_patterns(config.get_or("include_tables", ""));
+  o.tables.exclude = split_patterns(config.get_or("exclude_tables", ""));
+  for (const char *key : {"include_tables", "exclude_tables"}) {
+    for (const std::string &p : split_patterns(config.get_or(key, ""))) {
+      if (p.find('.') == std::string::npos)
+        bad(config, key, "must list schema.table patterns, got '" + p + "'");
+    }
+  }
   o.collation = config.get_or("collation", o.collation);
   for (char c : o.collation) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '_')) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
       bad(config, "collation", "must be a collation name, got '" + o.collation + "'");
     }
   }
@@ -97,6 +105,7 @@ SinkOptions SinkOptions::parse(const sdk::Config &config) {
   o.special_floats_fail = sf == "fail";
   o.insert_batch_rows = ranged(config, "insert_batch_rows", 500, 1, 1000);
   o.batch_bytes = ranged(config, "batch_bytes", 1048576, 4096, 64LL * 1024 * 1024);
+  o.bulk_min_rows = ranged(config, "bulk_min_rows", 1000, 0, 1000000000);
   return o;
 }
 

@@ -6,6 +6,8 @@
 #include <map>
 #include <string>
 
+#include "naming.h"
+
 namespace walrelay::sqlserver {
 
 /// Options the plugin accepts (also used by the SDK adapter to reject unknown keys).
@@ -31,11 +33,23 @@ inline constexpr wr_option kOptions[] = {
      "PostgreSQL schema to SQL Server schema, e.g. \"public=dbo,sales=sales\""},
     {"create_tables", WR_OPT_BOOL, 0, "true",
      "create missing schemas and tables and add missing columns"},
+    {"drop_columns", WR_OPT_BOOL, 0, "false",
+     "a column dropped in PostgreSQL is dropped in SQL Server too (ALTER TABLE ... DROP COLUMN "
+     "in the transaction of the first change after the drop); false keeps it (new rows: NULL)"},
+    {"include_tables", WR_OPT_STRING, 0, "",
+     "comma-separated schema.table patterns (* matches any characters): only matching source "
+     "tables are applied; empty: all"},
+    {"exclude_tables", WR_OPT_STRING, 0, "",
+     "comma-separated schema.table patterns: matching source tables are skipped (wins over "
+     "include_tables)"},
     {"collation", WR_OPT_STRING, 0, "Latin1_General_100_BIN2",
      "collation of created NVARCHAR/NCHAR columns (empty: the database default)"},
     {"special_floats", WR_OPT_STRING, 0, "null",
      "float/numeric NaN and +-Infinity into FLOAT/REAL/DECIMAL: null or fail"},
     {"insert_batch_rows", WR_OPT_INT, 0, "500", "most rows in one INSERT ... VALUES (1..1000)"},
+    {"bulk_min_rows", WR_OPT_INT, 0, "1000",
+     "runs of at least this many consecutive inserts into one table go through TDS bulk copy "
+     "(bcp) inside the batch transaction; 0: never"},
     {"batch_bytes", WR_OPT_INT, 0, "1048576",
      "T-SQL text sent per round trip before the next batch is started (4096..67108864)"},
 };
@@ -57,10 +71,13 @@ struct SinkOptions {
   /// schemas keep their name unless listed).
   std::map<std::string, std::string> schema_map;
   bool create_tables = true;
+  bool drop_columns = false;
+  TableFilter tables;  ///< include_tables / exclude_tables
   std::string collation = "Latin1_General_100_BIN2";
   bool special_floats_fail = false;
   unsigned insert_batch_rows = 500;
   unsigned batch_bytes = 1048576;
+  unsigned bulk_min_rows = 1000;  ///< 0: no bulk copy
 
   /// The server argument of dbopen(): server_name, or "host:port".
   std::string server() const {

@@ -1,7 +1,9 @@
 // SqlServerSink: applies walrelay batches to SQL Server, one transaction per batch.
 #include "sqlserver_sink.h"
 
+#include <algorithm>
 #include <chrono>
+#include <deque>
 
 #include "checkpoint.h"
 #include "dialect.h"
@@ -29,6 +31,17 @@ std::string describe_identity(const wr_change &c, const TableShape &shape) {
   return out + ")";
 }
 
+bool ascii_iequal(const std::string &a, const std::string &b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
 int count_lines(const std::string &s) {
   int n = 0;
   for (char c : s) n += c == '\n';
@@ -45,8 +58,8 @@ SqlServerSink::SqlServerSink(sdk::SinkContext &ctx)
       conn_(options_) {
   connect();
   conn_.exec(checkpoint_create_sql(), "creating table walrelay_checkpoint");
-  log(WR_LOG_INFO, "connected to SQL Server " + options_.server() + ", database " +
-                       options_.database);
+  log(WR_LOG_INFO,
+      "connected to SQL Server " + options_.server() + ", database " + options_.database);
 }
 
 SqlServerSink::~SqlServerSink() {
@@ -59,7 +72,10 @@ SqlServerSink::~SqlServerSink() {
 
 void SqlServerSink::connect() {
   if (conn_.ensure_connected()) {
-    for (auto &[id, rs] : relations_) rs->ensured = false;
+    for (auto &[id, rs] : relations_) {
+      rs->ensured = false;
+      rs->table_columns.reset();
+    }
     in_txn_ = false;
   }
 }
@@ -108,8 +124,8 @@ void SqlServerSink::apply(const wr_batch &batch_in) {
     } else {
       connect();
       in_txn_ = true;
-      const auto v = conn_.query_int64(checkpoint_load_sql(name_, true),
-                                       "starting the batch transaction");
+      const auto v =
+          conn_.query_int64(checkpoint_load_sql(name_, true), "starting the batch transaction");
       stored = v && *v > 0 ? static_cast<wr_lsn>(*v) : WR_LSN_INVALID;
     }
     apply_txns(batch, stored, continued);
@@ -133,11 +149,13 @@ void SqlServerSink::apply(const wr_batch &batch_in) {
     }
     in_txn_ = false;
     partial_ = {};
+    // Column drops ran in the transaction just committed.
+    for (auto &[id, rs] : relations_) {
+      if (rs->ensured) rs->dropped_columns.clear();
+    }
   } catch (...) {
     pending_inserts_.clear();
-    pending_sql_.clear();
-    pending_what_.clear();
-    pending_lines_ = 0;
+    clear_pending();
     rollback();
     throw;
   }
@@ -164,11 +182,27 @@ void SqlServerSink::apply_txns(const wr_batch &batch, wr_lsn stored, bool contin
   }
 }
 
+bool SqlServerSink::accepted(const wr_relation &rel_in) {
+  const wr_relation &rel = sdk::checked(&rel_in, "wr_relation");
+  auto it = filtered_.find(rel.relation_id);
+  if (it != filtered_.end() && it->second.first == rel.generation) return it->second.second;
+  const std::string schema = rel.schema ? rel.schema : "";
+  const std::string name = rel.name ? rel.name : "";
+  const bool ok = options_.tables.accepts(schema, name);
+  filtered_[rel.relation_id] = {rel.generation, ok};
+  if (!ok && logged_skips_.insert(schema + "." + name).second) {
+    log(WR_LOG_INFO, "skipping the changes of table " + schema + "." + name +
+                         " (include_tables / exclude_tables)");
+  }
+  return ok;
+}
+
 void SqlServerSink::apply_change(const wr_change &c) {
   switch (c.kind) {
     case WR_CHANGE_INSERT:
     case WR_CHANGE_UPDATE:
     case WR_CHANGE_DELETE:
+      if (!accepted(*c.relation)) return;
       apply_row(c);
       return;
     case WR_CHANGE_TRUNCATE:
@@ -187,13 +221,33 @@ SqlServerSink::RelationState &SqlServerSink::relation(const wr_relation &rel_in)
   if (!slot || slot->shape.generation != rel.generation) {
     auto fresh = std::make_unique<RelationState>();
     fresh->shape = TableShape::from_relation(rel, options_.schema_map);
+    if (slot && options_.drop_columns && options_.create_tables &&
+        slot->shape.quoted == fresh->shape.quoted) {
+      // Columns of the previous generation the new one no longer has.
+      for (const ColumnInfo &old_col : slot->shape.columns) {
+        bool kept = false;
+        for (const ColumnInfo &col : fresh->shape.columns) kept = kept || col.name == old_col.name;
+        if (!kept) fresh->dropped_columns.push_back(old_col.name);
+      }
+      // Drops of the previous generation not committed yet stay pending too.
+      for (const std::string &name : slot->dropped_columns) {
+        bool back = false;
+        for (const ColumnInfo &col : fresh->shape.columns) back = back || col.name == name;
+        if (!back) fresh->dropped_columns.push_back(name);
+      }
+    }
     slot = std::move(fresh);
   }
   if (!slot->ensured) {
     flush_inserts();
     flush();  // T-SQL compiles a batch whole: DDL goes in a batch of its own
-    conn_.exec(ensure_table_sql(slot->shape, options_.collation, options_.create_tables),
-               "preparing table " + slot->shape.quoted);
+    std::string ddl = ensure_table_sql(slot->shape, options_.collation, options_.create_tables);
+    if (!slot->dropped_columns.empty()) {
+      ddl += drop_columns_sql(slot->shape, slot->dropped_columns);
+      log(WR_LOG_INFO, "dropping column(s) of " + slot->shape.quoted +
+                           " dropped in PostgreSQL (drop_columns: true)");
+    }
+    conn_.exec(ddl, "preparing table " + slot->shape.quoted);
     slot->ensured = true;
   }
   return *slot;
@@ -225,81 +279,195 @@ void SqlServerSink::apply_row(const wr_change &c) {
                      std::to_string(c.n_old));
   }
   if (c.kind == WR_CHANGE_INSERT) {
-    pending_inserts_.push_back(&c);
-    if (pending_inserts_.size() >= options_.insert_batch_rows) flush_inserts();
+    pending_inserts_.push_back(&c);  // the run is cut into statements or bulk-copied later
     return;
   }
   const std::string what = describe(c, shape);
+  const std::string fail_message = what + ": no single row matches " + describe_identity(c, shape);
   bool special = false;
-  std::string sql;
   try {
-    sql = row_change_sql(shape, c,
-                         what + ": no single row matches " + describe_identity(c, shape),
-                         !options_.special_floats_fail, special);
+    add_statement(
+        [&](Params &params) {
+          return row_change_sql(shape, c, fail_message, !options_.special_floats_fail, special,
+                                params);
+        },
+        what + " of " + describe_identity(c, shape));
   } catch (const ValueError &e) {
     throw sdk::fatal(what + ": " + e.what() + " (" + describe_identity(c, shape) + ")");
   }
   if (special) warn_special(shape);
-  add_statement(sql, what + " of " + describe_identity(c, shape));
 }
 
 void SqlServerSink::flush_inserts() {
   if (pending_inserts_.empty()) return;
-  const wr_change &first = *pending_inserts_.front();
-  const wr_change &last = *pending_inserts_.back();
-  RelationState &rs = *relations_.at(first.relation->relation_id);
-  const TableShape &shape = rs.shape;
-  std::vector<const wr_value *> rows;
-  rows.reserve(pending_inserts_.size());
-  for (const wr_change *c : pending_inserts_) rows.push_back(c->new_values);
-  std::string what = pending_inserts_.size() == 1
-                         ? describe(first, shape) + " of " + describe_identity(first, shape)
+  std::vector<const wr_change *> run;
+  run.swap(pending_inserts_);
+  RelationState &rs = *relations_.at(run.front()->relation->relation_id);
+  if (options_.bulk_min_rows > 0 && run.size() >= options_.bulk_min_rows) {
+    bulk_insert(rs, run);
+  } else {
+    insert_statements(rs.shape, run);
+  }
+}
+
+void SqlServerSink::insert_statements(const TableShape &shape,
+                                      const std::vector<const wr_change *> &changes) {
+  // At most insert_batch_rows rows, and at most kMaxParams values, per INSERT.
+  const size_t max_rows = std::min<size_t>(
+      options_.insert_batch_rows, std::max<size_t>(1, kMaxParams / (shape.columns.size() + 1)));
+  for (size_t from = 0; from < changes.size(); from += max_rows) {
+    const size_t to = std::min(changes.size(), from + max_rows);
+    const wr_change &first = *changes[from];
+    const wr_change &last = *changes[to - 1];
+    std::vector<const wr_value *> rows;
+    rows.reserve(to - from);
+    for (size_t i = from; i < to; ++i) rows.push_back(changes[i]->new_values);
+    const std::string what =
+        rows.size() == 1 ? describe(first, shape) + " of " + describe_identity(first, shape)
                          : "INSERT of " + std::to_string(rows.size()) + " rows into " +
                                shape.quoted + " (changes at LSN " + sdk::format_lsn(first.lsn) +
                                " to " + sdk::format_lsn(last.lsn) + ")";
+    bool special = false;
+    try {
+      add_statement(
+          [&](Params &params) {
+            return insert_sql(shape, rows, !options_.special_floats_fail, special, params);
+          },
+          what);
+    } catch (const ValueError &e) {
+      // Find the offending row for the message.
+      for (size_t i = from; i < to; ++i) {
+        try {
+          bool s = false;
+          Params scratch;
+          insert_sql(shape, {changes[i]->new_values}, !options_.special_floats_fail, s, scratch);
+        } catch (const ValueError &row_error) {
+          throw sdk::fatal(describe(*changes[i], shape) + ": " + row_error.what() + " (" +
+                           describe_identity(*changes[i], shape) + ")");
+        }
+      }
+      throw sdk::fatal(what + ": " + e.what());
+    }
+    if (special) warn_special(shape);
+  }
+}
+
+void SqlServerSink::bulk_insert(RelationState &rs, const std::vector<const wr_change *> &changes) {
+  const TableShape &shape = rs.shape;
+  const std::string what = "bulk copy of " + std::to_string(changes.size()) + " rows into " +
+                           shape.quoted + " (changes at LSN " +
+                           sdk::format_lsn(changes.front()->lsn) + " to " +
+                           sdk::format_lsn(changes.back()->lsn) + ")";
+  flush();  // statements before the run go first
+  if (!rs.table_columns) {
+    rs.table_columns = conn_.table_columns(shape.quoted, "reading the columns of " + shape.quoted);
+  }
+  // Table column -> shape column (-1: not in the source relation any more: NULL).
+  std::vector<int> source;
+  std::vector<BulkHost> host_types;
+  for (const std::string &name : *rs.table_columns) {
+    // Exact name first; else ASCII case-insensitively (the usual collations compare
+    // column names that way).
+    int found = -1;
+    for (size_t i = 0; i < shape.columns.size() && found < 0; ++i) {
+      if (shape.columns[i].name == name) found = static_cast<int>(i);
+    }
+    for (size_t i = 0; i < shape.columns.size() && found < 0; ++i) {
+      if (ascii_iequal(shape.columns[i].name, name)) found = static_cast<int>(i);
+    }
+    source.push_back(found);
+    host_types.push_back(found < 0 ? BulkHost::Char : bulk_host(shape.columns[found].type));
+  }
+  for (size_t i = 0; i < shape.columns.size(); ++i) {
+    if (std::find(source.begin(), source.end(), static_cast<int>(i)) == source.end()) {
+      throw sdk::fatal(what + ": table " + shape.quoted + " has no column " +
+                       shape.columns[i].quoted);
+    }
+  }
+  // Convert every value first: the bound values must live until bcp_done.
+  std::deque<std::string> storage;  // stable addresses
+  std::vector<std::vector<const std::string *>> rows;
+  rows.reserve(changes.size());
+  std::vector<const wr_change *> leftover;  // rows bcp cannot carry (see bulk_insert doc)
   bool special = false;
-  std::string sql;
-  try {
-    sql = insert_sql(shape, rows, !options_.special_floats_fail, special);
-  } catch (const ValueError &e) {
-    // Find the offending row for the message.
-    for (const wr_change *c : pending_inserts_) {
+  std::vector<std::optional<size_t>> cells(shape.columns.size());
+  for (const wr_change *c : changes) {
+    bool as_statement = false;
+    const size_t mark = storage.size();
+    for (size_t i = 0; i < shape.columns.size(); ++i) {
+      cells[i].reset();
+      std::string value;
+      bool null = false;
       try {
-        bool s = false;
-        insert_sql(shape, {c->new_values}, !options_.special_floats_fail, s);
-      } catch (const ValueError &row_error) {
-        pending_inserts_.clear();
-        throw sdk::fatal(describe(*c, shape) + ": " + row_error.what() + " (" +
+        null = !bulk_value(shape.columns[i], c->new_values[i], !options_.special_floats_fail,
+                           special, value);
+      } catch (const ValueError &e) {
+        throw sdk::fatal(describe(*c, shape) + ": " + e.what() + " (" +
                          describe_identity(*c, shape) + ")");
       }
+      if (null) continue;
+      const size_t max_bytes = bulk_max_bytes(shape.columns[i].type);
+      if (value.empty() || (max_bytes > 0 && value.size() > max_bytes)) {
+        as_statement = true;  // bcp would send NULL / cut the value silently
+        break;
+      }
+      cells[i] = storage.size();
+      storage.push_back(std::move(value));
     }
-    pending_inserts_.clear();
-    throw sdk::fatal(what + ": " + e.what());
+    if (as_statement) {
+      storage.resize(mark);
+      leftover.push_back(c);
+      continue;
+    }
+    std::vector<const std::string *> row(source.size(), nullptr);
+    for (size_t t = 0; t < source.size(); ++t) {
+      if (source[t] >= 0 && cells[source[t]]) row[t] = &storage[*cells[source[t]]];
+    }
+    rows.push_back(std::move(row));
   }
-  pending_inserts_.clear();
   if (special) warn_special(shape);
-  add_statement(sql, what);
+  if (!rows.empty()) {
+    const int64_t copied = conn_.bulk_copy(shape.quoted, host_types, rows, what);
+    if (copied != static_cast<int64_t>(rows.size())) {
+      throw sdk::fatal(what + ": the server reports " + std::to_string(copied) + " rows copied, " +
+                       std::to_string(rows.size()) + " were sent");
+    }
+  }
+  if (!leftover.empty()) insert_statements(shape, leftover);
 }
 
 void SqlServerSink::apply_truncate(const wr_change &c) {
   for (uint32_t i = 0; i < c.n_truncate_relations; ++i) {
+    if (!accepted(*c.truncate_relations[i])) continue;
     RelationState &rs = relation(*c.truncate_relations[i]);
-    add_statement(truncate_sql(rs.shape), "TRUNCATE of table " + rs.shape.quoted +
-                                              " (change at LSN " + sdk::format_lsn(c.lsn) + ")");
+    const TableShape &shape = rs.shape;
+    add_statement(
+        [&](Params &) { return truncate_sql(shape); },
+        "TRUNCATE of table " + shape.quoted + " (change at LSN " + sdk::format_lsn(c.lsn) + ")");
   }
 }
 
-void SqlServerSink::add_statement(const std::string &sql, std::string what) {
-  if (!pending_sql_.empty() && pending_sql_.size() + sql.size() > options_.batch_bytes) flush();
+void SqlServerSink::add_statement(const StatementBuilder &build, std::string what) {
+  Params params(pending_params_.size());
+  std::string sql = build(params);
+  if (!pending_sql_.empty() &&
+      (pending_sql_.size() + pending_params_.data_bytes() + sql.size() + params.data_bytes() >
+           options_.batch_bytes ||
+       pending_params_.size() + params.size() > kMaxParams)) {
+    flush();
+    params = Params(0);
+    sql = build(params);
+  }
   pending_what_.push_back({pending_lines_ + 1, std::move(what)});
   pending_sql_ += sql;
+  pending_params_.append(std::move(params));
   pending_lines_ += count_lines(sql);
 }
 
 void SqlServerSink::flush() {
   if (pending_sql_.empty()) return;
   try {
-    conn_.exec(pending_sql_, "applying changes");
+    conn_.exec_rpc(pending_sql_, pending_params_, "applying changes");
   } catch (const sdk::Error &e) {
     // Name the statement the server's error line points into.
     const int line = conn_.diagnostics().line;
@@ -307,12 +475,15 @@ void SqlServerSink::flush() {
     for (const PendingStatement &s : pending_what_) {
       if (s.first_line <= line) what = s.what;
     }
-    pending_sql_.clear();
-    pending_what_.clear();
-    pending_lines_ = 0;
+    clear_pending();
     throw sdk::Error(e.status(), what + " failed: " + e.what());
   }
+  clear_pending();
+}
+
+void SqlServerSink::clear_pending() {
   pending_sql_.clear();
+  pending_params_ = Params();
   pending_what_.clear();
   pending_lines_ = 0;
 }
@@ -320,7 +491,10 @@ void SqlServerSink::flush() {
 void SqlServerSink::rollback() noexcept {
   partial_ = {};
   // DDL of the failed transaction was rolled back with it.
-  for (auto &[id, rs] : relations_) rs->ensured = false;
+  for (auto &[id, rs] : relations_) {
+    rs->ensured = false;
+    rs->table_columns.reset();
+  }
   if (in_txn_ && conn_.connected()) {
     try {
       conn_.exec("IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION;", "rolling back");

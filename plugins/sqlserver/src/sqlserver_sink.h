@@ -5,7 +5,9 @@
 #include <walrelay/sink.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "connection.h"
+#include "dialect.h"
 #include "options.h"
 #include "table_shape.h"
 
@@ -47,6 +50,12 @@ class SqlServerSink {
   struct RelationState {
     TableShape shape;
     bool ensured = false;  ///< ensure_table_sql ran in a committed or the open transaction
+    /// The destination's column names in table order (read before the first bulk copy on
+    /// a connection; reset with `ensured`).
+    std::optional<std::vector<std::string>> table_columns;
+    /// drop_columns: columns earlier generations had and this one has not, dropped (if
+    /// still there) with the DDL when the table is prepared; cleared once committed.
+    std::vector<std::string> dropped_columns;
   };
   /// A statement of the pending batch: its first line and what it does, for errors.
   struct PendingStatement {
@@ -57,17 +66,35 @@ class SqlServerSink {
   void connect();
   void apply_txns(const wr_batch &batch, wr_lsn stored, bool continued);
   void apply_change(const wr_change &c);
+  /// True when include_tables / exclude_tables let `rel`'s changes through (cached per
+  /// relation generation; a skipped table is logged once).
+  bool accepted(const wr_relation &rel);
   void apply_row(const wr_change &c);
   void apply_truncate(const wr_change &c);
   /// The state of `rel` with its DDL sent (flushes pending DML first when DDL is needed).
   RelationState &relation(const wr_relation &rel);
-  /// Appends one statement (ending in '\n') to the pending batch, sending the batch first
-  /// when it would exceed batch_bytes.
-  void add_statement(const std::string &sql, std::string what);
-  /// Turns the pending inserts into INSERT statements.
+  /// Builds a statement (ending in '\n') adding its values to the given Params.
+  using StatementBuilder = std::function<std::string(Params &)>;
+  /// Appends one statement to the pending batch, sending the batch first (and building the
+  /// statement again, numbered from @p1) when text and values would exceed batch_bytes or
+  /// the parameters kMaxParams. Throws what `build` throws.
+  void add_statement(const StatementBuilder &build, std::string what);
+  /// Turns the pending inserts (one run into one table) into a bulk copy when there are
+  /// at least bulk_min_rows of them, else into INSERT statements.
   void flush_inserts();
-  /// Sends the pending batch.
+  /// INSERT statements (at most insert_batch_rows rows and kMaxParams values each) for
+  /// `changes`, all into `shape`.
+  void insert_statements(const TableShape &shape, const std::vector<const wr_change *> &changes);
+  /// Bulk-copies `changes` into rs's table after sending the pending batch (order kept).
+  /// Rows holding an empty string or bytea (db-lib's bcp sends a zero length as NULL) or a
+  /// value longer than its NVARCHAR(n)/NCHAR(n)/VARBINARY(n) column (FreeTDS would cut it
+  /// silently; the statement gets the server's truncation error) go as INSERT statements
+  /// after the bulk rows.
+  void bulk_insert(RelationState &rs, const std::vector<const wr_change *> &changes);
+  /// Sends the pending batch: one sp_executesql RPC with its parameters.
   void flush();
+  /// Clears the pending batch.
+  void clear_pending();
   /// Rolls back the open transaction (if any). Never throws.
   void rollback() noexcept;
   /// Warns once per table about NaN/Infinity stored as NULL.
@@ -90,9 +117,12 @@ class SqlServerSink {
   std::unordered_map<uint32_t, std::unique_ptr<RelationState>> relations_;
   std::vector<const wr_change *> pending_inserts_;
   std::string pending_sql_;
+  Params pending_params_;
   int pending_lines_ = 0;
   std::vector<PendingStatement> pending_what_;
   std::set<std::string> warned_special_;
+  std::unordered_map<uint32_t, std::pair<uint32_t, bool>> filtered_;  ///< id -> (gen, ok)
+  std::set<std::string> logged_skips_;
 };
 
 }  // namespace walrelay::sqlserver

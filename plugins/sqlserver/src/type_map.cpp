@@ -1,6 +1,9 @@
 // PostgreSQL type -> SQL Server column type, and PostgreSQL text values -> T-SQL literals.
 #include "type_map.h"
 
+#include <charconv>
+#include <cstring>
+
 #include "naming.h"
 #include "pg_text.h"
 
@@ -287,6 +290,113 @@ Conversion append_literal(std::string &out, std::string_view text, ValueClass cl
                                                                : ArrayElement::String;
       if (!array_to_json(text, kind, scratch)) return Conversion::Malformed;
       append_n_literal(out, scratch);
+      return Conversion::Ok;
+    }
+  }
+  return Conversion::Malformed;
+}
+
+const char *param_type_decl(ParamType t) {
+  switch (t) {
+    case ParamType::BigInt:
+      return "BIGINT";
+    case ParamType::Float:
+      return "FLOAT";
+    case ParamType::Bit:
+      return "BIT";
+    case ParamType::NVarChar:
+      return "NVARCHAR(MAX)";
+    case ParamType::VarBinary:
+      return "VARBINARY(MAX)";
+  }
+  return "NVARCHAR(MAX)";
+}
+
+namespace {
+
+template <typename T>
+std::string raw_bytes(T v) {
+  std::string out(sizeof v, '\0');
+  std::memcpy(out.data(), &v, sizeof v);
+  return out;
+}
+
+}  // namespace
+
+Conversion bind_value(std::string_view text, ValueClass cls, BoundValue &out) {
+  std::string scratch;
+  switch (cls) {
+    case ValueClass::Integer: {
+      if (!integer_text(text)) return Conversion::Malformed;
+      int64_t v = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (ec == std::errc() && end == text.data() + text.size()) {
+        out = {ParamType::BigInt, raw_bytes(v)};
+      } else {  // xid8 beyond int64: DECIMAL(20,0) from text
+        out = {ParamType::NVarChar, std::string(text)};
+      }
+      return Conversion::Ok;
+    }
+    case ValueClass::Decimal:
+      if (special_float(text)) return Conversion::Special;
+      if (!number_text(text)) return Conversion::Malformed;
+      out = {ParamType::NVarChar, std::string(text)};  // exact: the server parses the digits
+      return Conversion::Ok;
+    case ValueClass::Float: {
+      if (special_float(text)) return Conversion::Special;
+      if (!number_text(text)) return Conversion::Malformed;
+      std::string_view t = text;
+      if (!t.empty() && t.front() == '+') t.remove_prefix(1);
+      double v = 0;
+      const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+      if (ec == std::errc::result_out_of_range) return Conversion::OutOfRange;
+      if (ec != std::errc() || end != t.data() + t.size()) return Conversion::Malformed;
+      out = {ParamType::Float, raw_bytes(v)};
+      return Conversion::Ok;
+    }
+    case ValueClass::Bool:
+      if (text == "t" || text == "true") {
+        out = {ParamType::Bit, std::string(1, '\1')};
+      } else if (text == "f" || text == "false") {
+        out = {ParamType::Bit, std::string(1, '\0')};
+      } else {
+        return Conversion::Malformed;
+      }
+      return Conversion::Ok;
+    case ValueClass::Binary:
+      if (!decode_bytea(text, scratch)) return Conversion::Malformed;
+      out = {ParamType::VarBinary, std::move(scratch)};
+      return Conversion::Ok;
+    case ValueClass::TimestampTz:
+      if (out_of_range_date(text)) return Conversion::OutOfRange;
+      if (!timestamptz_to_utc(text, scratch)) return Conversion::Malformed;
+      scratch += "+00:00";
+      out = {ParamType::NVarChar, std::move(scratch)};
+      return Conversion::Ok;
+    case ValueClass::NumericText:
+      if (!special_float(text) && !number_text(text)) return Conversion::Malformed;
+      out = {ParamType::NVarChar, std::string(text)};
+      return Conversion::Ok;
+    case ValueClass::Text:
+      out = {ParamType::NVarChar, std::string(text)};
+      return Conversion::Ok;
+    case ValueClass::Uuid:
+      if (!uuid_text(text)) return Conversion::Malformed;
+      out = {ParamType::NVarChar, std::string(text)};
+      return Conversion::Ok;
+    case ValueClass::Date:
+    case ValueClass::Timestamp:
+      if (out_of_range_date(text)) return Conversion::OutOfRange;
+      out = {ParamType::NVarChar, std::string(text)};
+      return Conversion::Ok;
+    case ValueClass::ArrayNumber:
+    case ValueClass::ArrayBool:
+    case ValueClass::ArrayString: {
+      const ArrayElement kind = cls == ValueClass::ArrayNumber ? ArrayElement::Number
+                                : cls == ValueClass::ArrayBool ? ArrayElement::Bool
+                                                               : ArrayElement::String;
+      if (!array_to_json(text, kind, scratch)) return Conversion::Malformed;
+      out = {ParamType::NVarChar, std::move(scratch)};
       return Conversion::Ok;
     }
   }

@@ -1,4 +1,5 @@
-// PostgreSQL type -> SQL Server column type, and PostgreSQL text values -> T-SQL literals.
+// PostgreSQL type -> SQL Server column type, and PostgreSQL text values -> bound values
+// (sp_executesql parameters, bulk copy) or T-SQL literals.
 // The table in README.md "Type mapping" documents both.
 #pragma once
 
@@ -48,7 +49,34 @@ enum class Conversion : uint8_t {
 
 /// Appends the T-SQL literal for PostgreSQL text output `text` of class `cls` to `out`.
 /// Nothing is appended unless the result is Ok. Text reaches the batch only as a checked
-/// number, a hex literal, or an N'' literal with quotes doubled, never raw.
+/// number, a hex literal, or an N'' literal with quotes doubled, never raw. The sink sends
+/// values as parameters (bind_value); literals are kept for diagnostics and tools.
 Conversion append_literal(std::string &out, std::string_view text, ValueClass cls);
+
+/// The TDS type a value is bound as (an sp_executesql parameter or a bulk-copy column).
+enum class ParamType : uint8_t {
+  BigInt,     ///< 8-byte integer (INTN 8), data: int64_t in host byte order
+  Float,      ///< 8-byte IEEE double (FLTN 8), data: double in host byte order
+  Bit,        ///< BITN, data: one byte 0 or 1
+  NVarChar,   ///< NVARCHAR(MAX), data: UTF-8 (FreeTDS converts it to UTF-16LE)
+  VarBinary,  ///< VARBINARY(MAX), data: the bytes
+};
+
+/// The parameter declaration of `t` in sp_executesql's @params ("BIGINT", "FLOAT", "BIT",
+/// "NVARCHAR(MAX)", "VARBINARY(MAX)").
+const char *param_type_decl(ParamType t);
+
+/// A value converted for binding: its TDS type and bytes (see ParamType).
+struct BoundValue {
+  ParamType type = ParamType::NVarChar;
+  std::string data;
+};
+
+/// Converts PostgreSQL text output `text` of class `cls` into the value bound for it,
+/// checked exactly like append_literal: integers that fit int64 become BigInt (larger xid8
+/// values NVarChar, converted by the server), floats Float, bools Bit, bytea VarBinary (the
+/// decoded bytes), DECIMAL values and everything else NVarChar text (timestamptz converted
+/// to UTC with "+00:00", arrays to JSON). `out` is set only when the result is Ok.
+Conversion bind_value(std::string_view text, ValueClass cls, BoundValue &out);
 
 }  // namespace walrelay::sqlserver

@@ -31,7 +31,8 @@ Options server_options() {
 
 TEST(SqlServerReal, AppliesBatchAndStoresCheckpointExactlyOnce) {
   const Options opts = server_options();
-  if (opts.empty()) GTEST_SKIP() << "WALRELAY_TEST_MSSQL is not set (see plugins/sqlserver/README.md)";
+  if (opts.empty())
+    GTEST_SKIP() << "WALRELAY_TEST_MSSQL is not set (see plugins/sqlserver/README.md)";
   ASSERT_NE(plugin(), nullptr);
   wr_sink *sink = nullptr;
   const std::string name = "real_test_" + std::to_string(::time(nullptr));
@@ -62,6 +63,52 @@ TEST(SqlServerReal, AppliesBatchAndStoresCheckpointExactlyOnce) {
   // A duplicate insert in a new transaction is a constraint violation: fatal.
   BatchBuilder dup;
   dup.txn(0x5000).insert(r, {T("2"), N, N, N, N, N, N});
+  EXPECT_EQ(plugin()->vtable->apply(sink, &dup.build()), WR_FATAL);
+  ASSERT_EQ(plugin()->vtable->load_position(sink, &lsn), WR_OK) << g_last_error;
+  EXPECT_EQ(lsn, 0x4000u);
+  plugin()->vtable->destroy(sink);
+}
+
+TEST(SqlServerReal, BulkCopiesLargeInsertRunInsideTheTransaction) {
+  Options opts = server_options();
+  if (opts.empty())
+    GTEST_SKIP() << "WALRELAY_TEST_MSSQL is not set (see plugins/sqlserver/README.md)";
+  ASSERT_NE(plugin(), nullptr);
+  opts.emplace_back("bulk_min_rows", "2");
+  wr_sink *sink = nullptr;
+  const std::string name = "real_bulk_" + std::to_string(::time(nullptr));
+  ASSERT_EQ(create_sink(opts, &sink, name.c_str()), WR_OK) << g_last_error;
+  const std::string table = "wr_bulk_" + std::to_string(::time(nullptr));
+  Relation r(2, 1, 'd', "public", table,
+             {{"id", kInt8, true},
+              {"s", kText},
+              {"n", kNumeric, false, numeric_typmod(12, 2)},
+              {"ts", kTimestamptz},
+              {"t2", kTimestamp},
+              {"u", kUuid},
+              {"b", kBytea},
+              {"f", kFloat8},
+              {"ok", kBool}});
+  BatchBuilder b;
+  b.txn(0x3000)
+      .insert(r, {T("1"),
+                  T("Gr\xC3\xBC\xC3\x9F"
+                    "e \xF0\x9F\x98\x80 \xE4\xB8\xAD\xE6\x96\x87"),
+                  T("-12345.67"), T("2024-03-01 02:00:00.5+05:30"), T("1999-12-31 23:59:59.123456"),
+                  T("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"), T("\\x00ff"), T("1.5"), T("t")})
+      .insert(r, {T("2"), N, N, N, N, N, N, N, N})
+      .insert(r, {T("3"), T(""), T("0.05"), N, N, N, T("\\x"), T("-0"), T("f")});
+  b.txn(0x4000).update(r, WR_OLD_NONE, {}, {T("2"), T("x"), N, N, N, N, N, N, N});
+  const wr_batch &batch = b.build();
+  ASSERT_EQ(plugin()->vtable->apply(sink, &batch), WR_OK) << g_last_error;
+  wr_lsn lsn = 0;
+  ASSERT_EQ(plugin()->vtable->load_position(sink, &lsn), WR_OK) << g_last_error;
+  EXPECT_EQ(lsn, 0x4000u);
+  // A duplicate key inside a bulk copy: fatal, nothing of the batch committed.
+  BatchBuilder dup;
+  dup.txn(0x5000)
+      .insert(r, {T("10"), N, N, N, N, N, N, N, N})
+      .insert(r, {T("1"), N, N, N, N, N, N, N, N});
   EXPECT_EQ(plugin()->vtable->apply(sink, &dup.build()), WR_FATAL);
   ASSERT_EQ(plugin()->vtable->load_position(sink, &lsn), WR_OK) << g_last_error;
   EXPECT_EQ(lsn, 0x4000u);

@@ -67,8 +67,7 @@ TEST(TypeMap, Literals) {
   EXPECT_EQ(lit(kDate, "2024-02-29"), "N'2024-02-29'");
   EXPECT_EQ(lit(kDate, "infinity"), "<3>");
   EXPECT_EQ(lit(kTimestamp, "0044-03-15 00:00:00 BC"), "<3>");
-  EXPECT_EQ(lit(kTimestamptz, "2024-03-01 02:00:00.5+05:30"),
-            "N'2024-02-29 20:30:00.5+00:00'");
+  EXPECT_EQ(lit(kTimestamptz, "2024-03-01 02:00:00.5+05:30"), "N'2024-02-29 20:30:00.5+00:00'");
   EXPECT_EQ(lit(kTimestamptz, "2024-03-01 02:00:00-08"), "N'2024-03-01 10:00:00+00:00'");
   EXPECT_EQ(lit(kJsonb, "{\"a\": \"it's\"}"), "N'{\"a\": \"it''s\"}'");
   EXPECT_EQ(lit(kInt4Array, "{1,NULL,-3}"), "N'[1,null,-3]'");
