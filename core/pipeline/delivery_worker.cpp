@@ -159,7 +159,8 @@ bool DeliveryWorker::read_piece(spool::Reader &reader, const spool::TxnRef &ref,
                               std::to_string(ref.serial));
     std::string &keep = t.next_record();
     keep.swap(rec);
-    spool::decode_changes(keep, relations_.map(), ref.aborted, messages_, t);
+    spool::decode_changes(keep, relations_.map(), ref.aborted, messages_, t,
+                          journal_.snapshot_skips(), ref.header.commit_lsn);
     any = true;
     if (!whole && t.bytes() >= config_.batch_max_bytes) {
       // Is there more? Look one record ahead.
@@ -213,11 +214,15 @@ bool DeliveryWorker::deliver_ref(const spool::TxnRef &ref) {
         m.changes.add(changes);
         m.bytes.add(bytes);
         m.applied_commit_time.set(static_cast<double>(ref.header.commit_time_us) / 1e6);
-        spdlog::info(
-            "sink '{}': transaction xid {} ({} changes, committed at {}) applied from "
-            "the spool in {} piece{}",
-            sink_.name(), ref.header.xid, changes, format_lsn(ref.header.commit_lsn), pieces,
-            pieces == 1 ? "" : "s");
+        // Initial-snapshot chunks have no commit record (commit_lsn 0; WR_TXN_SNAPSHOT).
+        spdlog::info("sink '{}': {} ({} changes, {}) applied from the spool in {} piece{}",
+                     sink_.name(),
+                     ref.header.commit_lsn ? "transaction xid " + std::to_string(ref.header.xid)
+                                           : std::string("snapshot chunk"),
+                     changes,
+                     ref.header.commit_lsn ? "committed at " + format_lsn(ref.header.commit_lsn)
+                                           : "ordinal " + std::to_string(ref.header.end_lsn),
+                     pieces, pieces == 1 ? "" : "s");
         return true;
       }
       first = false;
@@ -270,7 +275,8 @@ void DeliveryWorker::run() {
           TransactionPtr t = pool_.get();
           std::string &keep = t->next_record();
           keep.swap(rec);
-          spool::decode_changes(keep, relations_.map(), {}, messages_, *t);
+          spool::decode_changes(keep, relations_.map(), {}, messages_, *t,
+                                journal_.snapshot_skips());
           if (!check_supported(*t)) {
             pool_.put(std::move(t));
             release(batch);

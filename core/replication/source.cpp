@@ -176,7 +176,8 @@ void Source::prepare(ReplicationConnection &conn, uint64_t start_lsn) {
   if (snapshot_config_.mode != SnapshotMode::kNever && !streamed_) {
     prepare_snapshot(conn, slot.has_value(), slot && slot->active);
     if (snapshot_config_.mode == SnapshotMode::kInitialOnly) return;  // temporary slot
-    if (snapshot_pending_) slot.reset();  // created with the snapshot (or dropped to redo it)
+    // Created with the snapshot (unless an interrupted one resumes on it).
+    if (snapshot_pending_ && !snapshot_resume_) slot.reset();
   }
   if (!slot && snapshot_pending_) {
     if (!config_.create_slot)
@@ -220,7 +221,8 @@ void Source::prepare(ReplicationConnection &conn, uint64_t start_lsn) {
 }
 
 void Source::prepare_snapshot(ReplicationConnection &conn, bool slot_exists, bool slot_active) {
-  snapshot::SnapshotState state;
+  (void)conn;
+  snapshot::SnapshotState &state = snapshot_state_;
   try {
     state = snapshot::read_snapshot_state(spool_config_.dir);
   } catch (const std::exception &e) {
@@ -230,7 +232,7 @@ void Source::prepare_snapshot(ReplicationConnection &conn, bool slot_exists, boo
   if (snapshot_config_.mode == SnapshotMode::kInitialOnly) {
     snapshot_only_done_ = state.phase == snapshot::SnapshotPhase::kDone;
     snapshot_pending_ = !snapshot_only_done_;
-    snapshot_restart_ = interrupted;
+    snapshot_restart_ = snapshot_resume_ = interrupted;
     if (snapshot_pending_ && slot_exists)
       throw ReplicationError("snapshot.mode initial_only copies from a temporary slot named '" +
                                  config_.slot +
@@ -239,20 +241,28 @@ void Source::prepare_snapshot(ReplicationConnection &conn, bool slot_exists, boo
                              false);
     return;
   }
+  // Tables a resumed snapshot copied from a later snapshot than the slot's: their streamed
+  // changes committed before that snapshot are in the copy (SnapshotSkips).
+  spool::SnapshotSkips skips;
+  for (const auto &[oid, lsn] : state.done_tables)
+    if (lsn > state.consistent_point) skips[oid] = lsn;
+  journal_.set_snapshot_skips(std::move(skips));
   if (interrupted && slot_exists) {
-    // The exported snapshot died with the process that made it: nothing streamed from the
-    // slot yet, so drop it and take a new slot and snapshot; the tables start over.
+    // The exported snapshot died with the process that made it, but nothing was streamed
+    // from the slot: keep it (its changes start at the consistent point), keep the tables
+    // the interrupted snapshot spooled completely, and copy the others again from a new
+    // snapshot (their sink tables are truncated first).
     if (slot_active)
       throw ReplicationError("replication slot '" + config_.slot +
-                                 "' is in use by another process; cannot restart the "
+                                 "' is in use by another process; cannot resume the "
                                  "interrupted snapshot",
                              false);
     spdlog::warn(
-        "snapshot: the previous snapshot was interrupted; dropping slot '{}' and "
-        "copying every table again (sinks' tables are truncated first)",
-        config_.slot);
-    conn.drop_slot(config_.slot);
-    slot_exists = false;
+        "snapshot: the previous snapshot was interrupted after {} table(s) were complete; "
+        "copying the others again",
+        state.done_tables.size());
+    snapshot_pending_ = snapshot_resume_ = snapshot_restart_ = true;
+    return;
   }
   if (slot_exists) {
     if (state.phase == snapshot::SnapshotPhase::kNone)
@@ -268,29 +278,45 @@ void Source::prepare_snapshot(ReplicationConnection &conn, bool slot_exists, boo
 
 void Source::run_snapshot(ReplicationConnection &conn) {
   const bool only = snapshot_config_.mode == SnapshotMode::kInitialOnly;
-  snapshot::SnapshotState state;
+  snapshot::SnapshotState &state = snapshot_state_;
+  // A resumed snapshot on the kept slot copies from a temporary slot's snapshot; every
+  // other one creates the slot (temporary for initial_only) with its snapshot.
+  const bool on_kept_slot = snapshot_resume_ && !only;
+  if (!snapshot_resume_) state.done_tables.clear();
   state.phase = snapshot::SnapshotPhase::kCopying;
   state.slot = config_.slot;
   snapshot::write_snapshot_state(spool_config_.dir, state);
-  const auto exported = conn.create_slot_exported(config_.slot, only);
+  const std::string slot_name =
+      on_kept_slot ? config_.slot.substr(0, 48) + "_wr_resume" : config_.slot;
+  const auto exported = conn.create_slot_exported(slot_name, only || on_kept_slot);
   spdlog::info(
       "source: created {}logical replication slot '{}' (pgoutput) with snapshot {} "
       "consistent at {}",
-      only ? "temporary " : "", config_.slot, exported.snapshot_name,
+      only || on_kept_slot ? "temporary " : "", slot_name, exported.snapshot_name,
       format_lsn(exported.consistent_point));
-  state.consistent_point = exported.consistent_point;
-  snapshot::write_snapshot_state(spool_config_.dir, state);
+  if (!on_kept_slot) {
+    state.consistent_point = exported.consistent_point;
+    snapshot::write_snapshot_state(spool_config_.dir, state);
+  }
 
   snapshot::SnapshotJob job;
   job.conninfo = config_.conninfo;
   job.snapshot_name = exported.snapshot_name;
   job.publications = publications_;
   job.first_ordinal = std::max({journal_.spooled_lsn(), highest_sink_position_, last_seen_}) + 1;
-  job.limit = exported.consistent_point;
+  // Ordinals stay below where the slot's changes start.
+  job.limit = on_kept_slot ? state.consistent_point : exported.consistent_point;
   job.truncate_first = snapshot_restart_;
+  if (snapshot_resume_)
+    for (const auto &[oid, lsn] : state.done_tables) job.skip_tables.insert(oid);
   job.time_us = std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
+  job.on_table_done = [&](uint32_t oid) {
+    journal_.wait_durable();  // the table's chunks are durable before the mark
+    state.done_tables[oid] = exported.consistent_point;
+    snapshot::write_snapshot_state(spool_config_.dir, state);
+  };
   snapshot::SnapshotRunner runner(snapshot_config_, pool_, &journal_, spool_config_.spill_bytes,
                                   stop_);
   const auto result = runner.run(job, [&](Finished f) {
@@ -306,6 +332,11 @@ void Source::run_snapshot(ReplicationConnection &conn) {
   });
   if (stop_.requested()) return;
   journal_.wait_durable();
+  if (on_kept_slot) conn.drop_slot(slot_name);  // else it would hold WAL while we stream
+  spool::SnapshotSkips skips;
+  for (const auto &[oid, lsn] : state.done_tables)
+    if (lsn > state.consistent_point) skips[oid] = lsn;
+  journal_.set_snapshot_skips(std::move(skips));
   state.phase = snapshot::SnapshotPhase::kDone;
   state.rows = result.rows;
   snapshot::write_snapshot_state(spool_config_.dir, state);

@@ -11,6 +11,7 @@
 #include "core/config/config.h"
 #include "core/pipeline/transaction_builder.h"
 #include "core/replication/replication_connection.h"
+#include "core/snapshot/snapshot_state.h"
 #include "core/spool/journal.h"
 #include "core/util/stop_signal.h"
 
@@ -130,9 +131,11 @@ class Source {
   bool streamed_ = false;
   SnapshotConfig snapshot_config_;
   uint64_t highest_sink_position_ = 0;
-  bool snapshot_pending_ = false;    // this session copies a snapshot before streaming
-  bool snapshot_restart_ = false;    // an interrupted snapshot is done again
-  bool snapshot_only_done_ = false;  // initial_only and the snapshot is already done
+  bool snapshot_pending_ = false;           // this session copies a snapshot before streaming
+  bool snapshot_restart_ = false;           // an interrupted snapshot is done again
+  bool snapshot_only_done_ = false;         // initial_only and the snapshot is already done
+  bool snapshot_resume_ = false;            // keep the slot; copy again the incomplete tables
+  snapshot::SnapshotState snapshot_state_;  // as read from <spool>/SNAPSHOT
   std::chrono::milliseconds status_interval_{10000};
   std::chrono::steady_clock::time_point next_feedback_{};
 };

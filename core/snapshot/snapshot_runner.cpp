@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <deque>
 #include <memory>
@@ -281,6 +282,24 @@ SnapshotResult SnapshotRunner::run(const SnapshotJob &job,
     plan = plan_snapshot(conn.get(), job.publications, config_.chunk_bytes);
     exec(conn.get(), "COMMIT", "COMMIT");
   }
+  if (!job.skip_tables.empty()) {
+    // A resumed snapshot: tables the interrupted one spooled completely stay as they are.
+    Plan rest;
+    std::vector<size_t> index(plan.tables.size(), SIZE_MAX);
+    for (size_t i = 0; i < plan.tables.size(); ++i) {
+      if (job.skip_tables.count(plan.tables[i].oid)) continue;
+      index[i] = rest.tables.size();
+      rest.tables.push_back(std::move(plan.tables[i]));
+    }
+    for (const Chunk &c : plan.chunks)
+      if (index[c.table] != SIZE_MAX)
+        rest.chunks.push_back({index[c.table], c.first_page, c.end_page, c.whole});
+    spdlog::info("snapshot: resuming: {} table(s) already complete, {} to copy again",
+                 plan.tables.size() - rest.tables.size(), rest.tables.size());
+    plan = std::move(rest);
+  }
+  std::vector<size_t> chunks_left(plan.tables.size(), 0);
+  for (const Chunk &c : plan.chunks) ++chunks_left[c.table];
   result.tables = plan.tables.size();
   auto &m = metrics::process_metrics();
   m.snapshot.running.set(1);
@@ -406,6 +425,7 @@ SnapshotResult SnapshotRunner::run(const SnapshotJob &job,
     table_metrics[chunk.table]->rows.add(block->rows);
     if (block->last) {
       commit(xid);
+      if (--chunks_left[chunk.table] == 0 && job.on_table_done) job.on_table_done(table.oid);
       ++result.chunks;
       progress.chunk_done(chunk.table);
       m.snapshot.chunks_done.add();

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,10 @@ struct SnapshotJob {
   uint64_t limit = 0;           ///< ordinals must stay below (consistent point)
   bool truncate_first = false;  ///< restart: a TRUNCATE of every table comes first
   int64_t time_us = 0;          ///< commit time of the snapshot transactions
+  /// Tables (relation OIDs) not to copy: an interrupted snapshot spooled them completely.
+  std::set<uint32_t> skip_tables;
+  /// Called (source thread) once every chunk of a table went through `emit`.
+  std::function<void(uint32_t oid)> on_table_done;
 };
 
 /// Totals of one run.

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -59,6 +60,11 @@ SnapshotState read_snapshot_state(const std::string &dir) {
       s.consistent_point = *lsn;
     } else if (key == "rows") {
       s.rows = std::strtoull(val.c_str(), nullptr, 10);
+    } else if (key == "done") {
+      const auto sp2 = val.find(' ');
+      const auto lsn = sp2 == std::string::npos ? std::nullopt : parse_lsn(val.substr(sp2 + 1));
+      if (!lsn) fail("bad done line '" + line + "'", path);
+      s.done_tables[static_cast<uint32_t>(std::strtoul(val.c_str(), nullptr, 10))] = *lsn;
     }
   }
   errno = 0;
@@ -73,6 +79,8 @@ void write_snapshot_state(const std::string &dir, const SnapshotState &state) {
       << "slot " << state.slot << "\n"
       << "consistent_point " << format_lsn(state.consistent_point) << "\n"
       << "rows " << state.rows << "\n";
+  for (const auto &[oid, lsn] : state.done_tables)
+    out << "done " << oid << " " << format_lsn(lsn) << "\n";
   const std::string text = out.str();
   errno = 0;
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);

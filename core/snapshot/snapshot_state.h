@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace walrelay::snapshot {
@@ -18,6 +19,10 @@ struct SnapshotState {
   std::string slot;
   uint64_t consistent_point = 0;  ///< the slot's, once created
   uint64_t rows = 0;              ///< rows copied (kDone)
+  /// Tables (relation OID) whose every chunk is in the spool, with the consistent point of
+  /// the snapshot they were copied from: the slot's, or a later one when an interrupted
+  /// snapshot was resumed (then their streamed changes before it are left out).
+  std::map<uint32_t, uint64_t> done_tables;
 };
 
 /// Reads <dir>/SNAPSHOT; kNone when the file does not exist. Throws std::runtime_error

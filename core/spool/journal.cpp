@@ -175,6 +175,12 @@ void Journal::recover() {
         opt_.dir, txns, format_lsn(last_lsn_), prepared_.size(), leftovers.size());
 }
 
+void Journal::set_snapshot_skips(SnapshotSkips skips) {
+  if (skips.empty() && snapshot_skips() == nullptr) return;
+  skips_kept_.push_back(std::make_unique<const SnapshotSkips>(std::move(skips)));
+  snapshot_skips_.store(skips_kept_.back().get(), std::memory_order_release);
+}
+
 void Journal::set_source_identity(const std::string &identity) {
   const std::string path = opt_.dir + "/SOURCE", tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -113,6 +113,16 @@ class Journal {
   const std::string &source_identity() const { return identity_; }
   /// Records `identity` (written to <dir>/SOURCE and fsynced). Throws SpoolError.
   void set_source_identity(const std::string &identity);
+  /// Tables of a resumed initial snapshot whose streamed changes before its consistent
+  /// point the workers leave out (SnapshotSkips). Set by the source before it streams;
+  /// workers read it lock-free (earlier sets stay alive with the journal).
+  void set_snapshot_skips(SnapshotSkips skips);
+  /// The current set, or nullptr when none. Any thread.
+  const SnapshotSkips *snapshot_skips() const {
+    return snapshot_skips_.load(std::memory_order_acquire);
+  }
+  /// The spool directory.
+  const std::string &dir() const { return opt_.dir; }
   /// True when the spool holds nothing: no transaction, no prepared transaction.
   bool empty() const { return last_lsn_ == 0 && prepared_.empty(); }
 
@@ -172,6 +182,8 @@ class Journal {
   uint64_t last_lsn_ = 0;       // end LSN of the last appended txn
   std::string buf_, rel_buf_;
   std::atomic<uint64_t> spooled_lsn_{0};
+  std::vector<std::unique_ptr<const SnapshotSkips>> skips_kept_;  // source thread only
+  std::atomic<const SnapshotSkips *> snapshot_skips_{nullptr};
 
   // Retention: committed transaction files by the position of their 'E' record.
   struct Ref {

@@ -292,7 +292,7 @@ bool Reader::next(std::string &out) {
     }
     unsigned char h[kRecordHeaderSize];
     if (std::fread(h, 1, sizeof h, file_) != sizeof h) {
-      file_pos_ = UINT64_MAX;  // position unknown after a short read
+      file_pos_ = UINT64_MAX;       // position unknown after a short read
       if (!sealed()) return false;  // nothing more written yet
       std::fclose(file_);           // this segment is done: go on with the next one
       file_ = nullptr;

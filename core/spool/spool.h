@@ -33,12 +33,12 @@ enum class FsyncPolicy {
 };
 
 struct Options {
-  std::string dir;                      ///< created if missing
-  std::string prefix = "spool";         ///< segment file name prefix
-  uint64_t segment_bytes = 64u << 20;   ///< roll to a new segment past this size
-  bool compress = false;                ///< zlib-compress records of >= compress_min_bytes
+  std::string dir;                     ///< created if missing
+  std::string prefix = "spool";        ///< segment file name prefix
+  uint64_t segment_bytes = 64u << 20;  ///< roll to a new segment past this size
+  bool compress = false;               ///< zlib-compress records of >= compress_min_bytes
   uint32_t compress_min_bytes = 512;
-  int compress_level = 1;               ///< zlib level 1..9
+  int compress_level = 1;  ///< zlib level 1..9
   FsyncPolicy fsync = FsyncPolicy::kOnSync;
 };
 

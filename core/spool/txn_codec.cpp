@@ -115,9 +115,8 @@ class In {
   size_t left() const { return p_.size() - pos_; }
   void need(size_t n, const char *what) const {
     if (n > left())
-      throw SpoolError(std::string("spool: corrupt record: ") + what + " of " +
-                       std::to_string(n) + " bytes runs past the end (" +
-                       std::to_string(left()) + " left)");
+      throw SpoolError(std::string("spool: corrupt record: ") + what + " of " + std::to_string(n) +
+                       " bytes runs past the end (" + std::to_string(left()) + " left)");
   }
   void done() const {
     if (left() != 0)
@@ -298,8 +297,7 @@ void encode_relation(const wr_relation &rel, std::string &out) {
 
 void encode_txn(const Transaction &txn, std::string &out) {
   out.push_back(static_cast<char>(RecordType::kTxn));
-  TxnHeader h{txn.abi.xid, txn.abi.commit_lsn, txn.abi.end_lsn, txn.abi.commit_time_us,
-              txn.origin};
+  TxnHeader h{txn.abi.xid, txn.abi.commit_lsn, txn.abi.end_lsn, txn.abi.commit_time_us, txn.origin};
   put_header(out, h);
   put<uint32_t>(out, static_cast<uint32_t>(txn.change_ptrs.size()));
   for (const wr_change *c : txn.change_ptrs) put_change(out, *c);
@@ -411,14 +409,38 @@ void set_header(const TxnHeader &h, Transaction &txn) {
   t.changes = txn.change_ptrs.data();
 }
 
+namespace {
+
+// True when `c` is to be left out under `skips` (see SnapshotSkips); trims a TRUNCATE's
+// relation list in place (it lives in the transaction's arena).
+bool skipped(wr_change &c, const SnapshotSkips &skips, uint64_t commit_lsn) {
+  auto covers = [&](const wr_relation *r) {
+    auto it = skips.find(r->relation_id);
+    return it != skips.end() && commit_lsn < it->second;
+  };
+  if (c.kind == WR_CHANGE_TRUNCATE) {
+    auto **rels = const_cast<const wr_relation **>(c.truncate_relations);
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < c.n_truncate_relations; ++i)
+      if (!covers(rels[i])) rels[kept++] = rels[i];
+    c.n_truncate_relations = kept;
+    return kept == 0;
+  }
+  return c.relation != nullptr && covers(c.relation);
+}
+
+}  // namespace
+
 size_t decode_changes(std::string_view payload, const RelationMap &relations,
-                      const std::vector<uint32_t> &aborted, bool messages, Transaction &txn) {
+                      const std::vector<uint32_t> &aborted, bool messages, Transaction &txn,
+                      const SnapshotSkips *skips, uint64_t commit_lsn) {
   const RecordType type = record_type(payload);
   In in(payload.substr(1));
   bool has_subxids = false;
   TxnHeader header;
   if (type == RecordType::kTxn) {
     header = get_header(in);
+    commit_lsn = header.commit_lsn;
   } else if (type == RecordType::kChunk) {
     has_subxids = in.byte() != 0;
   } else {
@@ -432,11 +454,13 @@ size_t decode_changes(std::string_view payload, const RelationMap &relations,
     wr_change *c = get_change(in, relations, messages, txn);
     if (c == nullptr) continue;
     if (has_subxids && std::binary_search(aborted.begin(), aborted.end(), subxid)) continue;
+    if (skips && commit_lsn != 0 && !skips->empty() && skipped(*c, *skips, commit_lsn)) continue;
     txn.change_ptrs.push_back(c);
     ++added;
   }
   in.done();
-  if (type == RecordType::kTxn) set_header(header, txn);
+  if (type == RecordType::kTxn)
+    set_header(header, txn);
   else {
     txn.abi.n_changes = static_cast<uint32_t>(txn.change_ptrs.size());
     txn.abi.changes = txn.change_ptrs.data();

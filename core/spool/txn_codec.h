@@ -71,6 +71,13 @@ struct TxnRef {
   std::string gid;                ///< 'P' only
 };
 
+/// Tables an initial snapshot copied again after an interrupted one (relation id -> the
+/// consistent point of the snapshot that copied them): their changes in transactions that
+/// committed before that point are in the copy, so decode_changes leaves them out (and
+/// takes them out of TRUNCATE lists). Snapshot transactions (commit_lsn 0) are never
+/// filtered.
+using SnapshotSkips = std::map<uint32_t, uint64_t>;
+
 /// Relation descriptors by (relation_id, generation), as read back from the spool.
 using RelationMap = std::map<std::pair<uint32_t, uint32_t>, std::shared_ptr<const RelationDesc>>;
 
@@ -118,11 +125,14 @@ std::string decode_finished(std::string_view payload);
 
 /// Decodes the changes of a 'T' or 'C' payload into `txn`: wr_change / wr_value arrays go
 /// into txn.arena, value bytes point into the payload, which must stay alive as long as
-/// txn (callers keep it in txn.records); the relations used are kept in txn.relations. Changes of subtransactions listed in `aborted`
-/// (sorted) are left out; messages are left out unless `messages`. 'T' also fills txn.abi's
-/// header fields. Returns the number of changes appended.
+/// txn (callers keep it in txn.records); the relations used are kept in txn.relations. Changes of
+/// subtransactions listed in `aborted` (sorted) are left out; messages are left out unless
+/// `messages`; with `skips`, changes of a listed relation in a transaction that committed before
+/// its point (`commit_lsn`: the transaction's, for 'C' payloads; 'T' carries its own) are left out.
+/// 'T' also fills txn.abi's header fields. Returns the number of changes appended.
 size_t decode_changes(std::string_view payload, const RelationMap &relations,
-                      const std::vector<uint32_t> &aborted, bool messages, Transaction &txn);
+                      const std::vector<uint32_t> &aborted, bool messages, Transaction &txn,
+                      const SnapshotSkips *skips = nullptr, uint64_t commit_lsn = 0);
 
 /// Fills txn.abi from `h` (struct_size, xid, LSNs, time, origin) and points abi.changes at
 /// txn.change_ptrs.

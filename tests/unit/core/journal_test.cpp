@@ -21,8 +21,8 @@ using namespace testmsg;
 namespace fs = std::filesystem;
 
 std::string temp_dir(const char *name) {
-  const std::string d = fs::temp_directory_path().string() + "/wr-journal-" + name + "-" +
-                        std::to_string(::getpid());
+  const std::string d =
+      fs::temp_directory_path().string() + "/wr-journal-" + name + "-" + std::to_string(::getpid());
   fs::remove_all(d);
   return d;
 }
@@ -109,6 +109,42 @@ TEST(TxnCodec, RoundTripKeepsEveryChangeKindAndValue) {
   Transaction nomsg;
   spool::decode_changes(rec, rels, {}, false, nomsg);
   EXPECT_EQ(nomsg.abi.n_changes, 6u);
+}
+
+// A table an interrupted snapshot copied again at consistent point P: its changes in
+// transactions committed before P are left out (TRUNCATE lists trimmed), later ones kept,
+// snapshot transactions (commit_lsn 0) never touched.
+TEST(TxnCodec, SnapshotSkipsLeaveOutChangesTheResumedCopyHolds) {
+  TransactionPool pool;
+  TransactionBuilder b(pool);
+  TransactionPtr t = sample_txn(b, 42, 0x1000, 3);  // commits at 0x1100
+  std::string rel, rec;
+  spool::encode_relation(*t->relations.at(0)->abi(), rel);
+  spool::encode_txn(*t, rec);
+  spool::RelationMap rels;
+  auto desc = spool::decode_relation(rel);
+  rels[{desc->id(), desc->generation()}] = desc;
+  const auto decoded = [&](const spool::SnapshotSkips &skips) {
+    Transaction back;
+    spool::decode_changes(rec, rels, {}, true, back, &skips);
+    std::string kinds;
+    for (uint32_t i = 0; i < back.abi.n_changes; ++i)
+      kinds += std::to_string(back.abi.changes[i]->kind);
+    return kinds;
+  };
+  // 3 inserts, update, delete, truncate of relation 7, a message.
+  EXPECT_EQ(decoded({}), "1112345");
+  EXPECT_EQ(decoded({{7, 0x2000}}), "5");        // committed before the copy: only the message
+  EXPECT_EQ(decoded({{7, 0x1100}}), "1112345");  // committed at/after it: all kept
+  EXPECT_EQ(decoded({{8, 0x2000}}), "1112345");  // another table's copy
+  // A 'C' chunk of a snapshot transaction (commit_lsn 0) is never filtered.
+  std::string chunk;
+  spool::encode_chunk(*t, 0, t->change_ptrs.size(), nullptr, chunk);
+  Transaction snap;
+  const spool::SnapshotSkips skips{{7, 0x2000}};
+  EXPECT_EQ(spool::decode_changes(chunk, rels, {}, true, snap, &skips, 0), 7u);
+  Transaction streamed;
+  EXPECT_EQ(spool::decode_changes(chunk, rels, {}, true, streamed, &skips, 0x1100), 1u);
 }
 
 TEST(TxnCodec, EveryTruncationAndRandomDamageIsAnErrorNotACrash) {
@@ -200,7 +236,7 @@ TEST(Journal, RecoversSpooledLsnDropsLeftoversAndKeepsPreparedTransactions) {
     serial_leftover = left->serial();
     j.write_chunk(*left, *t, 0, 2, nullptr);
     j.commit();
-  j.wait_durable();
+    j.wait_durable();
     EXPECT_EQ(j.spooled_lsn(), 0x1110u);
     left.reset();  // closed, never committed, never deleted: what a crash leaves
   }
@@ -265,7 +301,8 @@ TEST(Journal, SegmentsAndFilesGoOnceEveryConsumerPassedThem) {
   const size_t segs = spool::list_segments(j.main_options()).size();
   ASSERT_GE(segs, 3u);
   // Each new segment repeats the relations its transactions need.
-  spool::Reader r(j.main_options(), spool::Position{spool::list_segments(j.main_options()).back(), 0});
+  spool::Reader r(j.main_options(),
+                  spool::Position{spool::list_segments(j.main_options()).back(), 0});
   std::string rec;
   ASSERT_TRUE(r.next(rec));
   EXPECT_EQ(rec[0], 'R');
@@ -308,7 +345,7 @@ TEST(Journal, CorruptionInTheMiddleNamesFileAndOffset) {
       pool.put(std::move(t));
     }
     j.commit();
-  j.wait_durable();
+    j.wait_durable();
   }
   const std::string seg = spool::segment_path(dir, "journal", 1);
   {
@@ -342,8 +379,8 @@ TEST(TransactionBuilder, BigTransactionSpillsToItsFileAndReadsBackWhole) {
   }
   auto f = b.next(commit(0x900000, 0x900010), 0x800000);
   ASSERT_TRUE(f.has_value());
-  ASSERT_NE(f->file, nullptr);                      // spilled
-  EXPECT_LT(f->txn->arena.bytes(), 32u * 1024);     // memory held stays small
+  ASSERT_NE(f->file, nullptr);                   // spilled
+  EXPECT_LT(f->txn->arena.bytes(), 32u * 1024);  // memory held stays small
   const uint64_t serial = f->file->serial();
   Transaction &t = *f->txn;
   j.write_chunk(*f->file, t, 0, t.change_ptrs.size(), nullptr);

@@ -67,6 +67,21 @@ Rows rebuild(const std::string &bootstraps, const std::string &topic,
   return out;
 }
 
+/// walrelay.yaml in the cluster's dir: slot created by walrelay, one Kafka sink "events"
+/// (topic prefix "pg", database "postgres") on the mock cluster.
+std::string WriteKafkaRelayConfig(PgCluster &pg, kafkatest::MockCluster &kafka) {
+  RelayConfig cfg;
+  cfg.conninfo = pg.conninfo();
+  cfg.create_slot = true;
+  cfg.plugin_dir = WALRELAY_PLUGIN_DIR;
+  cfg.sinks.push_back({"events",
+                       "kafka",
+                       {{"librdkafka.bootstrap.servers", kafka.bootstraps()},
+                        {"topic_prefix", "pg"},
+                        {"database", "postgres"}}});
+  return WriteRelayConfig(pg.file("walrelay.yaml"), cfg);
+}
+
 TEST(kafka_end_to_end, PostgresChangesArriveAsDebeziumEvents) {
   kafkatest::MockCluster kafka;
   PgCluster pg;
@@ -78,16 +93,7 @@ TEST(kafka_end_to_end, PostgresChangesArriveAsDebeziumEvents) {
     CREATE TABLE done (id int PRIMARY KEY);
     CREATE PUBLICATION walrelay_pub FOR ALL TABLES;
   )sql");
-  RelayConfig cfg;
-  cfg.conninfo = pg.conninfo();
-  cfg.create_slot = true;
-  cfg.plugin_dir = WALRELAY_PLUGIN_DIR;
-  cfg.sinks.push_back({"events",
-                       "kafka",
-                       {{"librdkafka.bootstrap.servers", kafka.bootstraps()},
-                        {"topic_prefix", "pg"},
-                        {"database", "postgres"}}});
-  const std::string cfg_path = WriteRelayConfig(pg.file("walrelay.yaml"), cfg);
+  const std::string cfg_path = WriteKafkaRelayConfig(pg, kafka);
   Walrelay relay(cfg_path, pg.file("walrelay.log"));
   relay.Start();
   ASSERT_TRUE(WaitFor(
@@ -163,16 +169,7 @@ TEST(kafka_end_to_end, InitialSnapshotRowsAreReadEventsThenChangesStream) {
     INSERT INTO items SELECT g, 'before ' || g FROM generate_series(1, 500) g;
     CREATE PUBLICATION walrelay_pub FOR ALL TABLES;
   )sql");
-  RelayConfig cfg;
-  cfg.conninfo = pg.conninfo();
-  cfg.create_slot = true;
-  cfg.plugin_dir = WALRELAY_PLUGIN_DIR;
-  cfg.sinks.push_back({"events",
-                       "kafka",
-                       {{"librdkafka.bootstrap.servers", kafka.bootstraps()},
-                        {"topic_prefix", "pg"},
-                        {"database", "postgres"}}});
-  const std::string cfg_path = WriteRelayConfig(pg.file("walrelay.yaml"), cfg);
+  const std::string cfg_path = WriteKafkaRelayConfig(pg, kafka);
   std::ofstream(cfg_path, std::ios::app) << "snapshot:\n  mode: initial\n  workers: 2\n";
   Walrelay relay(cfg_path, pg.file("walrelay.log"));
   relay.Start();
