@@ -210,7 +210,18 @@ class Loader {
           fail(n, "'spool.ack' must be applied or spooled, got '" + v + "'");
       }
     }
-    if (auto p = root["snapshot"]) {
+    if (auto p = root["snapshot"]; p && p.IsScalar()) {
+      // Shorthand: `snapshot: initial` is `snapshot: {mode: initial}`.
+      const std::string v = str(p, "snapshot");
+      if (v == "never")
+        c.snapshot.mode = SnapshotMode::kNever;
+      else if (v == "initial")
+        c.snapshot.mode = SnapshotMode::kInitial;
+      else if (v == "initial_only")
+        c.snapshot.mode = SnapshotMode::kInitialOnly;
+      else
+        fail(p, "'snapshot' must be never, initial, initial_only or a mapping, got '" + v + "'");
+    } else if (auto p = root["snapshot"]) {
       expect_map(p, "snapshot");
       check_keys(p, "snapshot", {"mode", "workers", "chunk_bytes", "progress_interval_ms"});
       if (auto n = p["mode"]) {

@@ -140,6 +140,21 @@ void check_publications(PgSession &s, const Config &cfg, Report &rep) {
                    "; its UPDATEs and DELETEs cannot be replicated",
                p.fix);
     }
+    if (cfg.snapshot.mode != SnapshotMode::kNever) {
+      // The initial snapshot reads every published table with COPY.
+      const auto unreadable = s.query(
+          "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) "
+          "FROM pg_catalog.pg_publication_tables WHERE pubname = $1 AND NOT "
+          "has_table_privilege(format('%I.%I', schemaname, tablename), 'SELECT') ORDER BY 1",
+          {name});
+      for (const auto &row : unreadable)
+        rep.fail("table " + row[0].value_or("?") + " (publication '" + name + "'): role " +
+                     s.user() + " may not SELECT it, so the initial snapshot cannot copy it",
+                 "GRANT SELECT ON " + row[0].value_or("?") + " TO " + s.ident(s.user()) + ";");
+      if (unreadable.empty())
+        rep.ok("initial snapshot: role " + s.user() + " may read every table of publication '" +
+               name + "'");
+    }
     if (problems.empty())
       rep.ok("replica identity: every table of publication '" + name +
              "' has a primary key or a replica identity" +

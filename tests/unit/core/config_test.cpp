@@ -67,6 +67,25 @@ TEST(Config, ParsesEveryKeyAndFlattensOptions) {
   EXPECT_EQ(o[3].value, "h2");
 }
 
+TEST(Config, SnapshotShorthandAndSection) {
+  const std::string base =
+      "source: {conninfo: x, slot: s, publication: p}\n"
+      "sinks: [{name: a, plugin: sqlite}]\n";
+  EXPECT_EQ(parse_config(base + "snapshot: initial\n", "w.yaml").snapshot.mode,
+            SnapshotMode::kInitial);
+  const Config c = parse_config(
+      base + "snapshot: {mode: initial_only, workers: 2, chunk_bytes: 1048576}\n", "w.yaml");
+  EXPECT_EQ(c.snapshot.mode, SnapshotMode::kInitialOnly);
+  EXPECT_EQ(c.snapshot.workers, 2);
+  EXPECT_EQ(c.snapshot.chunk_bytes, 1048576u);
+  EXPECT_EQ(parse_config(base, "w.yaml").snapshot.mode, SnapshotMode::kNever);
+  const std::string e = error_of(base + "snapshot: sometimes\n");
+  EXPECT_NE(e.find("w.yaml:3:"), std::string::npos) << e;
+  EXPECT_NE(e.find("'snapshot' must be never, initial, initial_only"), std::string::npos) << e;
+  EXPECT_NE(error_of(base + "http: {listen: nowhere}\n").find("'http.listen' must be host:port"),
+            std::string::npos);
+}
+
 TEST(Config, UnknownKeyNamesFileLineColumn) {
   const std::string e = error_of(
       "source: {conninfo: x, slot: s, publication: p, slott: 1}\nsinks: [{name: a, plugin: b}]\n");
