@@ -173,6 +173,15 @@ void Source::prepare(ReplicationConnection &conn, uint64_t start_lsn) {
                                " FOR ALL TABLES; or fix source.publication)",
                            false);
   auto slot = conn.find_slot(config_.slot);
+  if (snapshot_config_.mode == SnapshotMode::kNever && !streamed_) {
+    // A snapshot taken by an earlier run (with another snapshot.mode) may still need its
+    // streamed-change filter.
+    try {
+      use_snapshot_skips(snapshot::read_snapshot_state(spool_config_.dir));
+    } catch (const std::exception &e) {
+      throw ReplicationError(e.what(), false);
+    }
+  }
   if (snapshot_config_.mode != SnapshotMode::kNever && !streamed_) {
     prepare_snapshot(conn, slot.has_value(), slot && slot->active);
     if (snapshot_config_.mode == SnapshotMode::kInitialOnly) return;  // temporary slot
@@ -220,6 +229,15 @@ void Source::prepare(ReplicationConnection &conn, uint64_t start_lsn) {
   }
 }
 
+void Source::use_snapshot_skips(const snapshot::SnapshotState &state) {
+  // Tables a resumed snapshot copied from a later snapshot than the slot's: their streamed
+  // changes committed before that snapshot are in the copy (SnapshotSkips).
+  spool::SnapshotSkips skips;
+  for (const auto &[oid, lsn] : state.done_tables)
+    if (lsn > state.consistent_point) skips[oid] = lsn;
+  journal_.set_snapshot_skips(std::move(skips));
+}
+
 void Source::prepare_snapshot(ReplicationConnection &conn, bool slot_exists, bool slot_active) {
   (void)conn;
   snapshot::SnapshotState &state = snapshot_state_;
@@ -241,12 +259,7 @@ void Source::prepare_snapshot(ReplicationConnection &conn, bool slot_exists, boo
                              false);
     return;
   }
-  // Tables a resumed snapshot copied from a later snapshot than the slot's: their streamed
-  // changes committed before that snapshot are in the copy (SnapshotSkips).
-  spool::SnapshotSkips skips;
-  for (const auto &[oid, lsn] : state.done_tables)
-    if (lsn > state.consistent_point) skips[oid] = lsn;
-  journal_.set_snapshot_skips(std::move(skips));
+  use_snapshot_skips(state);
   if (interrupted && slot_exists) {
     // The exported snapshot died with the process that made it, but nothing was streamed
     // from the slot: keep it (its changes start at the consistent point), keep the tables
@@ -333,10 +346,7 @@ void Source::run_snapshot(ReplicationConnection &conn) {
   if (stop_.requested()) return;
   journal_.wait_durable();
   if (on_kept_slot) conn.drop_slot(slot_name);  // else it would hold WAL while we stream
-  spool::SnapshotSkips skips;
-  for (const auto &[oid, lsn] : state.done_tables)
-    if (lsn > state.consistent_point) skips[oid] = lsn;
-  journal_.set_snapshot_skips(std::move(skips));
+  use_snapshot_skips(state);
   state.phase = snapshot::SnapshotPhase::kDone;
   state.rows = result.rows;
   snapshot::write_snapshot_state(spool_config_.dir, state);

@@ -77,6 +77,8 @@ class Source {
   void prepare(ReplicationConnection &conn, uint64_t start_lsn);
   /// Decides whether this session copies a snapshot first (prepare() calls it).
   void prepare_snapshot(ReplicationConnection &conn, bool slot_exists, bool slot_active);
+  /// Hands the journal the streamed-change filter of a resumed snapshot (SnapshotSkips).
+  void use_snapshot_skips(const snapshot::SnapshotState &state);
   /// Creates the slot with an exported snapshot and spools every published table's rows.
   void run_snapshot(ReplicationConnection &conn);
   /// Waits until every sink applied what was spooled (or stop), then stops the run.

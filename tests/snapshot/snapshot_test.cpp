@@ -177,7 +177,13 @@ TEST_F(Snapshot, InterruptedSnapshotResumesWithTheIncompleteTablesOnly) {
   EXPECT_NE(log.find("resuming: 1 table(s) already complete, 1 to copy again"), std::string::npos)
       << relay().LogTail();
   EXPECT_FALSE(pg().SlotExists("walrelay_wr_resume"));  // the resume's temporary slot is gone
-  // Restarting again changes nothing (the skip of the re-copied table's old changes holds).
+  // Restarting again, now with snapshot.mode never: nothing is copied again and streaming
+  // goes on (the filter of the re-copied table's old changes is loaded in every mode).
+  {
+    std::string yaml = ReadFile(relay().config_path());
+    yaml.replace(yaml.find("mode: initial"), 13, "mode: never");
+    std::ofstream(relay().config_path()) << yaml;
+  }
   relay().Start();
   pg().exec("INSERT INTO snap_nokey VALUES (44, 'third run')");
   ASSERT_TRUE(WaitUntilSame(pg(), db_, checks, 60s, &relay()));
