@@ -210,31 +210,22 @@ class Loader {
           fail(n, "'spool.ack' must be applied or spooled, got '" + v + "'");
       }
     }
+    // snapshot.mode, or `snapshot: <mode>` as a shorthand for `snapshot: {mode: <mode>}`.
+    auto snapshot_mode = [&](const YAML::Node &n, const std::string &key,
+                             const std::string &choices) {
+      const std::string v = str(n, key);
+      if (v == "never") return SnapshotMode::kNever;
+      if (v == "initial") return SnapshotMode::kInitial;
+      if (v == "initial_only") return SnapshotMode::kInitialOnly;
+      fail(n, "'" + key + "' must be " + choices + ", got '" + v + "'");
+    };
     if (auto p = root["snapshot"]; p && p.IsScalar()) {
-      // Shorthand: `snapshot: initial` is `snapshot: {mode: initial}`.
-      const std::string v = str(p, "snapshot");
-      if (v == "never")
-        c.snapshot.mode = SnapshotMode::kNever;
-      else if (v == "initial")
-        c.snapshot.mode = SnapshotMode::kInitial;
-      else if (v == "initial_only")
-        c.snapshot.mode = SnapshotMode::kInitialOnly;
-      else
-        fail(p, "'snapshot' must be never, initial, initial_only or a mapping, got '" + v + "'");
+      c.snapshot.mode = snapshot_mode(p, "snapshot", "never, initial, initial_only or a mapping");
     } else if (auto p = root["snapshot"]) {
       expect_map(p, "snapshot");
       check_keys(p, "snapshot", {"mode", "workers", "chunk_bytes", "progress_interval_ms"});
-      if (auto n = p["mode"]) {
-        const std::string v = str(n, "snapshot.mode");
-        if (v == "never")
-          c.snapshot.mode = SnapshotMode::kNever;
-        else if (v == "initial")
-          c.snapshot.mode = SnapshotMode::kInitial;
-        else if (v == "initial_only")
-          c.snapshot.mode = SnapshotMode::kInitialOnly;
-        else
-          fail(n, "'snapshot.mode' must be never, initial or initial_only, got '" + v + "'");
-      }
+      if (auto n = p["mode"])
+        c.snapshot.mode = snapshot_mode(n, "snapshot.mode", "never, initial or initial_only");
       if (auto n = p["workers"])
         c.snapshot.workers = static_cast<int>(integer(n, "snapshot.workers", 1, 64));
       if (auto n = p["chunk_bytes"])
