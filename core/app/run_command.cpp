@@ -148,6 +148,7 @@ int run_command(const RunOptions &options) {
     jo.fsync = cfg.spool.fsync == SpoolFsync::kAlways  ? spool::FsyncPolicy::kAlways
                : cfg.spool.fsync == SpoolFsync::kNever ? spool::FsyncPolicy::kNever
                                                        : spool::FsyncPolicy::kOnSync;
+    jo.group_commit = std::chrono::milliseconds(cfg.spool.group_commit_ms);
     jo.max_bytes = cfg.spool.max_bytes;
     journal = std::make_unique<spool::Journal>(jo, sinks.size());
   } catch (const spool::SpoolError &e) {

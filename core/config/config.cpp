@@ -178,9 +178,9 @@ class Loader {
 
     if (auto p = root["spool"]) {
       expect_map(p, "spool");
-      check_keys(
-          p, "spool",
-          {"dir", "segment_bytes", "compression", "fsync", "max_bytes", "spill_bytes", "ack"});
+      check_keys(p, "spool",
+                 {"dir", "segment_bytes", "compression", "fsync", "max_bytes", "spill_bytes", "ack",
+                  "group_commit_ms"});
       if (auto n = p["dir"]) c.spool.dir = str(n, "spool.dir");
       if (auto n = p["segment_bytes"])
         c.spool.segment_bytes = integer(n, "spool.segment_bytes", 64 * 1024, 1LL << 32);
@@ -200,6 +200,8 @@ class Loader {
         c.spool.max_bytes = integer(n, "spool.max_bytes", 1024 * 1024, big);
       if (auto n = p["spill_bytes"])
         c.spool.spill_bytes = integer(n, "spool.spill_bytes", 4096, 1LL << 30);
+      if (auto n = p["group_commit_ms"])
+        c.spool.group_commit_ms = static_cast<int>(integer(n, "spool.group_commit_ms", 0, 1000));
       if (auto n = p["ack"]) {
         const std::string v = str(n, "spool.ack");
         if (v == "applied")

@@ -16,7 +16,8 @@ void Arena::next_chunk(size_t min_size) {
       return;
     }
   }
-  const size_t grown = chunks_.empty() ? first_chunk_ : std::min(max_chunk_, chunks_.back().size * 2);
+  const size_t grown =
+      chunks_.empty() ? first_chunk_ : std::min(max_chunk_, chunks_.back().size * 2);
   const size_t size = std::max(grown, min_size);
   // new char[] (not make_unique<char[]>): no zero-fill of memory we are about to write.
   chunks_.push_back(Chunk{std::unique_ptr<char[]>(new char[size]), size});
@@ -26,10 +27,10 @@ void Arena::next_chunk(size_t min_size) {
   used_ = 0;
 }
 
-void Arena::reset() {
+void Arena::reset(size_t keep_bytes) {
   size_t kept = 0;
   size_t n = 0;
-  for (; n < chunks_.size() && kept + chunks_[n].size <= keep_bytes_; ++n) kept += chunks_[n].size;
+  for (; n < chunks_.size() && kept + chunks_[n].size <= keep_bytes; ++n) kept += chunks_[n].size;
   chunks_.resize(n);
   chunk_index_ = 0;
   current_ = nullptr;

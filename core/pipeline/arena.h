@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string_view>
@@ -60,7 +61,14 @@ class Arena {
   /// Bytes handed out since the last reset (payload, not counting chunk slack).
   size_t bytes() const { return bytes_; }
 
-  void reset();
+  /// Frees everything handed out; keeps up to `keep_bytes` (constructor) of chunks.
+  void reset() { reset(keep_bytes_); }
+
+  /// Frees everything handed out; keeps up to `keep_bytes` of chunks for reuse. A builder
+  /// that refills the arena at once (a spilled transaction's next chunk, the next piece of
+  /// a transaction read from the spool) passes SIZE_MAX: the chunks' pages stay mapped, so
+  /// refilling them costs no page faults.
+  void reset(size_t keep_bytes);
 
  private:
   void next_chunk(size_t min_size);

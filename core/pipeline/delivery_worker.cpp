@@ -141,7 +141,7 @@ bool DeliveryWorker::read_piece(spool::Reader &reader, const spool::TxnRef &ref,
                                 Transaction &t, bool &more) {
   more = false;
   bool any = false;
-  std::string rec;
+  std::string &rec = scratch_;
   for (;;) {
     if (has_lookahead_) {
       rec.swap(lookahead_);
@@ -181,8 +181,11 @@ bool DeliveryWorker::deliver_ref(const spool::TxnRef &ref) {
     has_lookahead_ = false;
     bool first = true, retry = false;
     uint64_t changes = 0, pieces = 0, bytes = 0;
+    // One Transaction for every piece: its arena chunks and record buffers are refilled by
+    // the next piece instead of being freed and faulted in again.
+    TransactionPtr t = pool_.get();
     while (!retry) {
-      TransactionPtr t = pool_.get();
+      if (pieces > 0) t->reset(true);
       bool more = false;
       read_piece(reader, ref, !partial, *t, more);
       spool::set_header(ref.header, *t);
@@ -202,7 +205,7 @@ bool DeliveryWorker::deliver_ref(const spool::TxnRef &ref) {
       changes += t->abi.n_changes;
       bytes += record_bytes(*t);
       ++pieces;
-      pool_.put(std::move(t));
+      if (o == Outcome::kStop || o == Outcome::kRetry || !more) pool_.put(std::move(t));
       if (o == Outcome::kStop) return false;
       if (o == Outcome::kRetry) {
         retry = true;  // the sink dropped the open transaction: start it again

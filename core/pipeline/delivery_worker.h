@@ -75,6 +75,7 @@ class DeliveryWorker {
   std::atomic<wr_lsn> position_;
   std::vector<const wr_txn *> txn_ptrs_;  // reused per apply
   std::string lookahead_;                 // next record of a transaction file
+  std::string scratch_;  // record being read; swapped with a piece's buffers (keeps capacity)
   bool has_lookahead_ = false;
   int retry_attempt_ = 0;                        // consecutive WR_RETRY answers (backoff)
   std::mt19937_64 rng_{std::random_device{}()};  // backoff jitter

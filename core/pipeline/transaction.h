@@ -42,15 +42,21 @@ struct Transaction {
     return records[records_used++];
   }
 
-  /// Clears for reuse; keeps capacity (but gives back record buffers above 64 KiB).
-  void reset() {
+  /// Clears for reuse; keeps capacity (but gives back record buffers above 64 KiB and
+  /// arena chunks above 16 KiB), unless `keep_all` (the next piece of the same transaction
+  /// refills them at once).
+  void reset(bool keep_all = false) {
     abi = wr_txn{};
-    arena.reset();
+    if (keep_all)
+      arena.reset(SIZE_MAX);
+    else
+      arena.reset();
     change_ptrs.clear();
     relations.clear();
     origin.clear();
-    for (size_t i = 0; i < records_used; ++i)
-      if (records[i].capacity() > (64u << 10)) std::string().swap(records[i]);
+    if (!keep_all)
+      for (size_t i = 0; i < records_used; ++i)
+        if (records[i].capacity() > (64u << 10)) std::string().swap(records[i]);
     records_used = 0;
   }
 };

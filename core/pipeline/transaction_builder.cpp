@@ -85,11 +85,13 @@ void TransactionBuilder::spill_if_above(Open &o, size_t threshold) {
                         o.streamed ? o.subxids.data() : nullptr);
   t.change_ptrs.clear();
   o.subxids.clear();
-  t.arena.reset();  // relations stay referenced: later changes use them too
+  // Relations stay referenced: later changes use them too. The chunks stay too (about
+  // spill_bytes): the next changes refill them without new page faults.
+  t.arena.reset(SIZE_MAX);
 }
 
-Finished TransactionBuilder::finish(std::unique_ptr<Open> o, FinishKind kind,
-                                    uint64_t commit_lsn, uint64_t end_lsn, int64_t pg_time) {
+Finished TransactionBuilder::finish(std::unique_ptr<Open> o, FinishKind kind, uint64_t commit_lsn,
+                                    uint64_t end_lsn, int64_t pg_time) {
   Finished f;
   f.kind = kind;
   f.txn = std::move(o->txn);
@@ -109,7 +111,7 @@ Finished TransactionBuilder::finish(std::unique_ptr<Open> o, FinishKind kind,
 }
 
 const RelationDesc &TransactionBuilder::relation_for(uint32_t relation_id, uint64_t lsn,
-                                                      const char *what) {
+                                                     const char *what) {
   const auto *rel = relations_.find(relation_id);
   if (rel == nullptr)
     throw TransactionError(std::string(what) + " at " + format_lsn(lsn) + " for relation id " +
@@ -180,8 +182,7 @@ TransactionPtr TransactionBuilder::feed(const pgoutput::Message &msg, uint64_t w
   return std::move(f->txn);
 }
 
-std::optional<Finished> TransactionBuilder::next(const pgoutput::Message &msg,
-                                                 uint64_t wal_start) {
+std::optional<Finished> TransactionBuilder::next(const pgoutput::Message &msg, uint64_t wal_start) {
   using pgoutput::MessageType;
   switch (msg.type) {
     case MessageType::Begin:
@@ -200,8 +201,10 @@ std::optional<Finished> TransactionBuilder::next(const pgoutput::Message &msg,
       return std::nullopt;
     }
     case MessageType::Origin:
-      if (stream_) stream_->txn->origin.assign(msg.origin.name);
-      else if (current_) current_->txn->origin.assign(msg.origin.name);
+      if (stream_)
+        stream_->txn->origin.assign(msg.origin.name);
+      else if (current_)
+        current_->txn->origin.assign(msg.origin.name);
       return std::nullopt;
     case MessageType::Relation:
       relations_.update(msg.relation);
@@ -248,7 +251,8 @@ std::optional<Finished> TransactionBuilder::next(const pgoutput::Message &msg,
         rels[i] = relation_for(ids[i], wal_start, "Truncate").abi();
       c->truncate_relations = rels;
       c->n_truncate_relations = static_cast<uint32_t>(ids.size());
-      c->truncate_options = msg.truncate.options & (WR_TRUNCATE_CASCADE | WR_TRUNCATE_RESTART_IDENTITY);
+      c->truncate_options =
+          msg.truncate.options & (WR_TRUNCATE_CASCADE | WR_TRUNCATE_RESTART_IDENTITY);
       return std::nullopt;
     }
     case MessageType::LogicalMessage:
@@ -352,8 +356,8 @@ std::optional<Finished> TransactionBuilder::next(const pgoutput::Message &msg,
                     msg.stream_prepare.end_lsn, msg.stream_prepare.prepare_time);
     }
   }
-  throw TransactionError(std::string("pgoutput message '") + static_cast<char>(msg.type) +
-                         "' at " + format_lsn(wal_start) + " is not understood");
+  throw TransactionError(std::string("pgoutput message '") + static_cast<char>(msg.type) + "' at " +
+                         format_lsn(wal_start) + " is not understood");
 }
 
 void TransactionBuilder::reset() {

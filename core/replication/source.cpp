@@ -24,6 +24,8 @@ namespace {
 constexpr std::chrono::seconds kSlotBusyWait(30);
 // Finished transactions collected before writing them to the journal in one go.
 constexpr size_t kMaxPending = 512;
+// After a drained read burst (docs/ARCHITECTURE.md, "Reading").
+constexpr std::chrono::microseconds kReadNap(1000);
 constexpr size_t kMaxPendingBytes = 8u << 20;
 
 std::string pg_version_text(int v) {
@@ -424,9 +426,10 @@ void Source::session(uint64_t start_lsn) {
       case ReplicationConnection::ReadResult::Drained: {
         flush_pending(conn);
         if (busy) {
-          // Nap briefly so the next read finds a batch of messages rather than one: waking
-          // per message costs the walsender more than it costs us (see docs/ARCHITECTURE.md).
-          std::this_thread::sleep_for(std::chrono::microseconds(250));
+          // Nap so the next read finds a batch of messages rather than one: waking per
+          // message costs the walsender more than it costs us (see docs/ARCHITECTURE.md).
+          // What was read is already spooled (flush_pending above): no added latency.
+          std::this_thread::sleep_for(kReadNap);
           busy = false;
           break;
         }
@@ -516,6 +519,10 @@ void Source::spool(Finished &f) {
       if (!t.change_ptrs.empty())
         journal_.write_chunk(*f.file, t, 0, t.change_ptrs.size(), nullptr);
       journal_.append_txn_ref(std::move(f.file), h, std::move(f.aborted));
+      spdlog::debug(
+          "source: transaction xid {} committed at {} received; its spool file is "
+          "referenced in the journal",
+          h.xid, format_lsn(h.commit_lsn));
       break;
     case FinishKind::kPrepare:
       if (!f.file) f.file = journal_.open_txn_file();

@@ -316,20 +316,27 @@ bool Reader::next(std::string &out) {
                          " runs past the end of the file)");
       }
     }
-    buf_.resize(stored);
-    if (std::fread(buf_.data(), 1, stored, file_) != stored) {
+    // An uncompressed record is read straight into `out` (no second copy); a compressed
+    // one into buf_, then inflated into `out`.
+    unsigned char *dst = nullptr;
+    if (raw_len == 0) {
+      out.resize(stored);
+      dst = reinterpret_cast<unsigned char *>(out.data());
+    } else {
+      buf_.resize(stored);
+      dst = buf_.data();
+    }
+    if (std::fread(dst, 1, stored, file_) != stored) {
       file_pos_ = UINT64_MAX;
       if (!sealed()) return false;  // the writer is mid-append
       throw SpoolError("spool: truncated record in " + path() + " at byte offset " +
                        std::to_string(pos_.offset));
     }
     file_pos_ = pos_.offset + kRecordHeaderSize + stored;
-    if (record_crc(raw_len, buf_.data(), stored) != get_u32(h + 8))
+    if (record_crc(raw_len, dst, stored) != get_u32(h + 8))
       throw SpoolError("spool: corrupt record in " + path() + " at byte offset " +
                        std::to_string(pos_.offset) + " (CRC mismatch)");
-    if (raw_len == 0) {
-      out.assign(reinterpret_cast<const char *>(buf_.data()), stored);
-    } else {
+    if (raw_len != 0) {
       out.resize(raw_len);
       uLongf n = raw_len;
       if (uncompress(reinterpret_cast<Bytef *>(out.data()), &n, buf_.data(), stored) != Z_OK ||

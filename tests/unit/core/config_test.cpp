@@ -21,6 +21,7 @@ pipeline:
 spool:
   dir: /var/spool/w
   fsync: never
+  group_commit_ms: 25
   ack: spooled
   max_bytes: 2097152
 sinks:
@@ -55,13 +56,14 @@ TEST(Config, ParsesEveryKeyAndFlattensOptions) {
   EXPECT_EQ(c.pipeline.batch_max_txns, 7u);
   EXPECT_EQ(c.spool.dir, "/var/spool/w");
   EXPECT_EQ(c.spool.fsync, SpoolFsync::kNever);
+  EXPECT_EQ(c.spool.group_commit_ms, 25);
   EXPECT_EQ(c.spool.ack, AckMode::kSpooled);
   EXPECT_EQ(c.spool.max_bytes, 2097152u);
   ASSERT_EQ(c.sinks.size(), 1u);
   const auto &o = c.sinks[0].options;
   ASSERT_EQ(o.size(), 4u);
   EXPECT_EQ(o[0].key, "path");
-  EXPECT_EQ(o[0].where, "w.yaml:20:13");
+  EXPECT_EQ(o[0].where, "w.yaml:21:13");
   EXPECT_EQ(o[1].key, "tls.ca");
   EXPECT_EQ(o[2].key, "hosts.0");
   EXPECT_EQ(o[3].value, "h2");
@@ -155,6 +157,11 @@ TEST(Config, ProtocolOptionsAndRefusedCombinations) {
                      "sinks: [{name: a, plugin: b}]\n")
                 .find("'spool.fsync' must be always, batch or never"),
             std::string::npos);
+  const std::string gc = error_of(
+      "source: {conninfo: x, slot: s, publication: p}\nspool: {group_commit_ms: 5000}\n"
+      "sinks: [{name: a, plugin: b}]\n");
+  EXPECT_NE(gc.find("spool.group_commit_ms"), std::string::npos) << gc;
+  EXPECT_NE(gc.find("w.yaml:2"), std::string::npos) << gc;
 }
 
 TEST(Config, EscapedDollarBraceStaysLiteral) {
