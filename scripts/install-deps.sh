@@ -9,7 +9,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3 zlib1g-dev librdkafka-dev libcpp-httplib-dev file
   default-libmysqlclient-dev mariadb-server freetds-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  binutils procps bc time python3 clang libclang-rt-14-dev
+  binutils procps bc time python3 clang libclang-rt-14-dev openssl
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

@@ -106,7 +106,7 @@ int run_command(const RunOptions &options) {
     const auto path = resolve_plugin(sc.plugin, plugin_dir);
     try {
       auto &lp = plugins[path];
-      if (!lp) lp = load_plugin(path);
+      if (!lp) lp = load_plugin(path, cfg.plugin_check_permissions);
       spdlog::info("sink '{}': plugin {} {} (ABI {}) from {}", sc.name, lp->info->name,
                    lp->info->version ? lp->info->version : "?", lp->info->abi_version,
                    path.string());

@@ -90,9 +90,9 @@ class Loader {
     Config c;
     c.path = file_;
     if (!root.IsMap()) throw ConfigError(file_ + ": the top level must be a mapping");
-    check_keys(
-        root, "",
-        {"log_level", "plugin_dir", "source", "pipeline", "spool", "snapshot", "http", "sinks"});
+    check_keys(root, "",
+               {"log_level", "plugin_dir", "plugin_check_permissions", "source", "pipeline",
+                "spool", "snapshot", "http", "sinks"});
     if (auto n = root["log_level"]) {
       c.log_level = str(n, "log_level");
       static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error"};
@@ -100,6 +100,8 @@ class Loader {
         fail(n, "'log_level' must be one of trace, debug, info, warn, error");
     }
     if (auto n = root["plugin_dir"]) c.plugin_dir = str(n, "plugin_dir");
+    if (auto n = root["plugin_check_permissions"])
+      c.plugin_check_permissions = boolean(n, "plugin_check_permissions");
 
     const YAML::Node src = root["source"];
     if (!src) throw ConfigError(file_ + ": missing required key 'source'");

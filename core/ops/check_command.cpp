@@ -211,7 +211,7 @@ void check_slot(PgSession &s, const Config &cfg, Report &rep) {
 }
 
 void check_sinks(const Config &cfg, Report &rep) {
-  ops::SinkProber prober(ops::plugin_dir_of(cfg));
+  ops::SinkProber prober(ops::plugin_dir_of(cfg), cfg.plugin_check_permissions);
   for (const auto &sc : cfg.sinks) {
     const ops::SinkProbe p = prober.probe(sc);
     if (!p.plugin_ok) {

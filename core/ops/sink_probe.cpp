@@ -5,7 +5,8 @@
 
 namespace walrelay::ops {
 
-SinkProber::SinkProber(std::string plugin_dir) : plugin_dir_(std::move(plugin_dir)) {}
+SinkProber::SinkProber(std::string plugin_dir, bool check_permissions)
+    : plugin_dir_(std::move(plugin_dir)), check_permissions_(check_permissions) {}
 
 SinkProbe SinkProber::probe(const SinkConfig &sink) {
   SinkProbe p;
@@ -19,7 +20,7 @@ SinkProbe SinkProber::probe(const SinkConfig &sink) {
   auto &lp = plugins_[p.plugin_path];
   if (!lp) {
     try {
-      lp = load_plugin(p.plugin_path);
+      lp = load_plugin(p.plugin_path, check_permissions_);
     } catch (const PluginError &e) {
       plugins_.erase(p.plugin_path);
       refused_[p.plugin_path] = e.what();

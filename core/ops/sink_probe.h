@@ -32,8 +32,9 @@ struct SinkProbe {
 /// instances are destroyed before that, inside probe()). Main thread only.
 class SinkProber {
  public:
-  /// `plugin_dir`: the config's plugin_dir, or app::default_plugin_dir() when empty.
-  explicit SinkProber(std::string plugin_dir);
+  /// `plugin_dir`: the config's plugin_dir, or app::default_plugin_dir() when empty;
+  /// `check_permissions`: the config's plugin_check_permissions.
+  explicit SinkProber(std::string plugin_dir, bool check_permissions = true);
   /// Loads the sink's plugin (once per file), creates the instance, reads its position,
   /// destroys the instance. Never throws for plugin or sink failures (they land in
   /// SinkProbe::error).
@@ -43,6 +44,7 @@ class SinkProber {
 
  private:
   std::string plugin_dir_;
+  bool check_permissions_;
   std::map<std::filesystem::path, std::unique_ptr<LoadedPlugin>> plugins_;
   std::map<std::filesystem::path, std::string> refused_;
 };

@@ -57,7 +57,7 @@ int status_command(const std::string &config_path) {
   }
 
   // Each sink's applied position, as the sink itself holds it.
-  ops::SinkProber prober(ops::plugin_dir_of(*cfg));
+  ops::SinkProber prober(ops::plugin_dir_of(*cfg), cfg->plugin_check_permissions);
   uint64_t slowest = UINT64_MAX;
   bool all_known = true;
   for (const auto &sc : cfg->sinks) {

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "core/plugin_host/host_api.h"
+#include "core/plugin_host/plugin_permissions.h"
 
 namespace walrelay {
 
@@ -44,9 +45,17 @@ std::filesystem::path resolve_plugin(const std::string &plugin, const std::strin
   return std::filesystem::path(plugin_dir.empty() ? "." : plugin_dir) / plugin_file_name(plugin);
 }
 
-std::unique_ptr<LoadedPlugin> load_plugin(const std::filesystem::path &path) {
+std::unique_ptr<LoadedPlugin> load_plugin(const std::filesystem::path &path,
+                                          bool check_permissions) {
   std::error_code fec;
   if (!std::filesystem::is_regular_file(path, fec)) refuse(path, "no such file");
+  if (check_permissions) {
+    const std::string why = plugin_permission_problem(path);
+    if (!why.empty())
+      refuse(path, "refused: " + why +
+                       " (anyone who can write it can run code as walrelay; fix the owner or "
+                       "`chmod go-w`, or set plugin_check_permissions: false)");
+  }
   {
     std::ifstream f(path, std::ios::binary);
     char magic[4] = {};

@@ -34,9 +34,12 @@ std::string plugin_file_name(const std::string &name);
 std::filesystem::path resolve_plugin(const std::string &plugin, const std::string &plugin_dir);
 
 /// Loads `path` with RTLD_NOW | RTLD_LOCAL, finds WR_SINK_ENTRY_SYMBOL, calls it with the
-/// host API and checks ABI version, struct sizes and required slots. Throws PluginError
-/// naming the path and the reason. Main thread only.
-std::unique_ptr<LoadedPlugin> load_plugin(const std::filesystem::path &path);
+/// host API and checks ABI version, struct sizes and required slots. With
+/// `check_permissions` (config `plugin_check_permissions`, default true) a file or
+/// directory that another user could write is refused first (plugin_permissions.h).
+/// Throws PluginError naming the path and the reason. Main thread only.
+std::unique_ptr<LoadedPlugin> load_plugin(const std::filesystem::path &path,
+                                          bool check_permissions = true);
 
 /// Every walrelay-sink-*.so in `dir`, sorted; empty when the dir does not exist.
 std::vector<std::filesystem::path> find_plugins(const std::string &dir);

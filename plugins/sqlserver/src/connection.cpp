@@ -280,7 +280,7 @@ int dblib_host_type(BulkHost h) {
 int64_t Connection::bulk_copy(const std::string &quoted_table,
                               const std::vector<BulkHost> &host_types,
                               const std::vector<std::vector<const std::string *>> &rows,
-                              const std::string &what) {
+                              unsigned batch_rows, const std::string &what) {
   if (!dbproc_) throw sdk::retry(what + ": not connected");
   CurrentGuard guard(this);
   diag_ = {};
@@ -295,7 +295,25 @@ int64_t Connection::bulk_copy(const std::string &quoted_table,
       fail_closed(what + " (bcp_bind of column " + std::to_string(i + 1) + ")");
     }
   }
-  for (const auto &row : rows) {
+  int64_t total = 0;
+  size_t in_batch = 0;  // rows sent since the last bcp_batch
+  size_t batches = 0;
+  const auto check_batch = [&](DBINT copied, const char *call) {
+    if (copied < 0 || diag_.server_error != 0 || diag_.client_error != 0) {
+      fail_closed(what + " (" + call + ")");
+    }
+    ++batches;
+    if (static_cast<size_t>(copied) != in_batch) {
+      close();
+      throw sdk::fatal(what + ": the server reports " + std::to_string(copied) +
+                       " rows copied in bulk batch " + std::to_string(batches) + ", " +
+                       std::to_string(in_batch) + " were sent (" + call + "; connection closed)");
+    }
+    total += copied;
+    in_batch = 0;
+  };
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const auto &row = rows[r];
     for (int i = 0; i < n; ++i) {
       const std::string *v = i < static_cast<int>(row.size()) ? row[i] : nullptr;
       // Length 0 is NULL; -1 for fixed-length host types (the length is the type's).
@@ -310,12 +328,14 @@ int64_t Connection::bulk_copy(const std::string &quoted_table,
     if (bcp_sendrow(dbproc_) == FAIL || diag_.server_error != 0 || diag_.client_error != 0) {
       fail_closed(what + " (bcp_sendrow)");
     }
+    ++in_batch;
+    // A batch ends only when rows follow: bcp_done ends the last one (no empty batch).
+    if (batch_rows > 0 && in_batch == batch_rows && r + 1 < rows.size()) {
+      check_batch(bcp_batch(dbproc_), "bcp_batch");
+    }
   }
-  const DBINT copied = bcp_done(dbproc_);
-  if (copied < 0 || diag_.server_error != 0 || diag_.client_error != 0) {
-    fail_closed(what + " (bcp_done)");
-  }
-  return copied;
+  check_batch(bcp_done(dbproc_), "bcp_done");
+  return total;
 }
 
 void Connection::fail_closed(const std::string &what) {

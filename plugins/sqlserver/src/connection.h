@@ -74,12 +74,16 @@ class Connection {
   /// SET FMTONLY), bcp_bind of every table column with host_types[i] (see BulkHost; the server
   /// type is the column's, FreeTDS converts), per row bcp_colptr/bcp_collen
   /// (rows[r][i] == nullptr: NULL) and bcp_sendrow (the first one sends INSERT BULK, then
-  /// the rows go as one bulk-load message), then bcp_done. Returns the row count the
-  /// server reports. A failure closes the connection (the server rolls the transaction
-  /// back) and throws: WR_FATAL for a non-transient server error (e.g. a duplicate key),
-  /// WR_RETRY otherwise.
+  /// the rows go as one bulk-load message), then bcp_done. With `batch_rows` > 0,
+  /// bcp_batch after every `batch_rows` rows when more follow: it ends the bulk-load message
+  /// (one insert bulk statement, inside the open transaction: nothing is committed) and
+  /// FreeTDS starts the next with a new `insert bulk`; each batch's row count from the server
+  /// must equal the rows sent in it (else WR_FATAL). Returns the row count the server
+  /// reports, summed over the batches. A failure closes the connection (the server rolls the
+  /// transaction back) and throws: WR_FATAL for a non-transient server error (e.g. a
+  /// duplicate key), WR_RETRY otherwise.
   int64_t bulk_copy(const std::string &quoted_table, const std::vector<BulkHost> &host_types,
-                    const std::vector<std::vector<const std::string *>> &rows,
+                    const std::vector<std::vector<const std::string *>> &rows, unsigned batch_rows,
                     const std::string &what);
   /// Sends `sql` and returns the first column of the first row as an integer (nullopt:
   /// no row or NULL).

@@ -199,7 +199,8 @@ std::string create_table_sql(const TableShape &shape, const std::string &collati
   return out;
 }
 
-std::string ensure_table_sql(const TableShape &shape, const std::string &collation, bool create) {
+std::string ensure_table_sql(const TableShape &shape, const std::string &collation, bool create,
+                             const std::string &schema_fail_context) {
   const std::string table_lit = n_literal(shape.quoted);
   std::string out;
   if (!create) {
@@ -225,8 +226,31 @@ std::string ensure_table_sql(const TableShape &shape, const std::string &collati
   out +=
       "IF OBJECT_ID(" + table_lit + ", N'U') IS NULL " + create_table_sql(shape, collation) + ";\n";
   for (const ColumnInfo &col : shape.columns) {
-    out += "IF COL_LENGTH(" + table_lit + ", " + n_literal(col.name) + ") IS NULL ALTER TABLE " +
-           shape.quoted + " ADD " + column_decl(col, collation, false) + ";\n";
+    out += "IF COL_LENGTH(" + table_lit + ", " + n_literal(col.name) + ") IS NULL ";
+    if (schema_fail_context.empty()) {
+      out += "ALTER TABLE " + shape.quoted + " ADD " + column_decl(col, collation, false) + ";\n";
+    } else {
+      out +=
+          "THROW " + std::to_string(kSinkThrowNumber) + ", " +
+          n_literal(utf8_prefix("schema change of table " + shape.quoted + ": column " +
+                                    col.quoted + " is missing in SQL Server" + schema_fail_context,
+                                2000)) +
+          ", 1;\n";
+    }
+  }
+  return out;
+}
+
+std::string alter_columns_sql(const TableShape &shape, const std::vector<std::string> &columns,
+                              const std::string &collation) {
+  std::string out;
+  for (const std::string &name : columns) {
+    for (const ColumnInfo &col : shape.columns) {
+      if (col.name != name) continue;
+      out += "ALTER TABLE " + shape.quoted + " ALTER COLUMN " + column_decl(col, collation, false) +
+             ";\n";
+      break;
+    }
   }
   return out;
 }

@@ -111,7 +111,17 @@ std::string column_decl(const ColumnInfo &col, const std::string &collation, boo
 /// is added (NULL); without it a missing table or column THROWs kSinkThrowNumber naming
 /// it. Transactional in SQL Server: rolled back with the batch on failure. Must be sent as
 /// a batch of its own, before DML that uses new columns (T-SQL compiles a batch whole).
-std::string ensure_table_sql(const TableShape &shape, const std::string &collation, bool create);
+/// `schema_fail_context` non-empty (schema_change: fail): an existing table lacking a
+/// column THROWs "schema change of table T: column [c] is missing in SQL Server" +
+/// `schema_fail_context` (which names relation, generation and LSN) instead of adding it.
+std::string ensure_table_sql(const TableShape &shape, const std::string &collation, bool create,
+                             const std::string &schema_fail_context = {});
+
+/// "ALTER TABLE t ALTER COLUMN [c] TYPE [COLLATE x] NULL;\n" per name in `columns` (each a
+/// column of `shape`, not in its primary key; type_change: follow). Not guarded: the column
+/// exists (the DDL batch added it before when missing). Transactional like the rest.
+std::string alter_columns_sql(const TableShape &shape, const std::vector<std::string> &columns,
+                              const std::string &collation);
 
 /// "IF COL_LENGTH(t, c) IS NOT NULL ALTER TABLE t DROP COLUMN [c];\n" per name in
 /// `columns` (idempotent; transactional like the rest of the batch).

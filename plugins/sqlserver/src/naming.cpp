@@ -39,6 +39,20 @@ Destination destination(std::string_view schema, std::string_view name,
   return {std::string(schema), std::string(name)};
 }
 
+Destination destination(std::string_view schema, std::string_view name,
+                        const std::map<std::string, std::string> &schema_map,
+                        const std::map<std::string, std::string> &table_map) {
+  Destination d = destination(schema, name, schema_map);
+  if (!table_map.empty()) {
+    std::string source(schema);
+    source += '.';
+    source += name;
+    auto it = table_map.find(source);
+    if (it != table_map.end()) d.table = it->second;
+  }
+  return d;
+}
+
 std::string qualified(const Destination &d) {
   return quote_ident(d.schema) + "." + quote_ident(d.table);
 }

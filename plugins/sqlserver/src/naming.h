@@ -32,6 +32,13 @@ struct Destination {
 Destination destination(std::string_view schema, std::string_view name,
                         const std::map<std::string, std::string> &schema_map);
 
+/// Like destination(schema, name, schema_map), but a source table listed in `table_map`
+/// ("schema.name" -> table) gets the listed table name (its schema still follows the
+/// schema map).
+Destination destination(std::string_view schema, std::string_view name,
+                        const std::map<std::string, std::string> &schema_map,
+                        const std::map<std::string, std::string> &table_map);
+
 /// [schema].[table], quoted.
 std::string qualified(const Destination &d);
 

@@ -31,7 +31,8 @@ std::string trim(const std::string &s) {
 }
 
 /// Parses "a=b,c=d" (spaces around items allowed; an empty string is an empty map).
-std::map<std::string, std::string> parse_map(const sdk::Config &config, const std::string &key) {
+std::map<std::string, std::string> parse_map(const sdk::Config &config, const std::string &key,
+                                             const std::string &form) {
   std::map<std::string, std::string> out;
   const std::string text = config.get_or(key, "");
   if (trim(text).empty()) return out;
@@ -42,10 +43,10 @@ std::map<std::string, std::string> parse_map(const sdk::Config &config, const st
     const std::string item = trim(text.substr(pos, end - pos));
     const size_t eq = item.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
-      bad(config, key, "must be a list of pgschema=sqlserverschema items, got '" + item + "'");
+      bad(config, key, "must be a list of " + form + " items, got '" + item + "'");
     const std::string from = trim(item.substr(0, eq)), to = trim(item.substr(eq + 1));
     if (from.empty() || to.empty())
-      bad(config, key, "must be a list of pgschema=sqlserverschema items, got '" + item + "'");
+      bad(config, key, "must be a list of " + form + " items, got '" + item + "'");
     if (!out.emplace(from, to).second) bad(config, key, "maps '" + from + "' twice");
     if (end == text.size()) break;
     pos = end + 1;
@@ -82,7 +83,7 @@ SinkOptions SinkOptions::parse(const sdk::Config &config) {
   o.login_timeout_ms = ranged(config, "login_timeout_ms", 10000, 1, kDay);
   o.query_timeout_ms = ranged(config, "query_timeout_ms", 60000, 1, kDay);
   o.lock_timeout_ms = ranged(config, "lock_timeout_ms", 30000, 0, kDay);
-  o.schema_map = parse_map(config, "schema_map");
+  o.schema_map = parse_map(config, "schema_map", "pgschema=sqlserverschema");
   o.create_tables = config.get_bool("create_tables", true);
   o.drop_columns = config.get_bool("drop_columns", false);
   o.tables.include = split_patterns(config.get_or("include_tables", ""));
@@ -106,6 +107,36 @@ SinkOptions SinkOptions::parse(const sdk::Config &config) {
   o.insert_batch_rows = ranged(config, "insert_batch_rows", 500, 1, 1000);
   o.batch_bytes = ranged(config, "batch_bytes", 1048576, 4096, 64LL * 1024 * 1024);
   o.bulk_min_rows = ranged(config, "bulk_min_rows", 1000, 0, 1000000000);
+  o.bulk_batch_rows = ranged(config, "bulk_batch_rows", 10000, 0, 1000000000);
+  const std::string sc = config.get_or("schema_change", "follow");
+  if (sc != "follow" && sc != "fail")
+    bad(config, "schema_change", "must be follow or fail, got '" + sc + "'");
+  o.schema_change_fail = sc == "fail";
+  const std::string tc = config.get_or("type_change", "fail");
+  if (tc != "follow" && tc != "fail")
+    bad(config, "type_change", "must be follow or fail, got '" + tc + "'");
+  o.type_change_follow = tc == "follow";
+  o.table_map = parse_map(config, "table_map", "schema.table=dest_table");
+  // Destination ([schema].[table], compared ASCII case-insensitively as SQL Server's usual
+  // catalog collations do) -> the source mapped to it, to reject two sources on one table.
+  std::map<std::string, std::string> targets;
+  for (const auto &[from, to] : o.table_map) {
+    const size_t dot = from.find('.');
+    if (dot == std::string::npos || dot == 0 || dot + 1 == from.size())
+      bad(config, "table_map", "needs schema.table on the left of '=', got '" + from + "'");
+    const Destination d =
+        destination(from.substr(0, dot), from.substr(dot + 1), o.schema_map, o.table_map);
+    std::string key = qualified(d);
+    for (char &c : key) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    auto [it, fresh] = targets.emplace(key, from);
+    if (!fresh) {
+      bad(config, "table_map",
+          "maps both '" + it->second + "' and '" + from + "' to the same destination table " +
+              qualified(d));
+    }
+  }
   return o;
 }
 

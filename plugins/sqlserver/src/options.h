@@ -50,6 +50,18 @@ inline constexpr wr_option kOptions[] = {
     {"bulk_min_rows", WR_OPT_INT, 0, "1000",
      "runs of at least this many consecutive inserts into one table go through TDS bulk copy "
      "(bcp) inside the batch transaction; 0: never"},
+    {"bulk_batch_rows", WR_OPT_INT, 0, "10000",
+     "rows per bcp_batch within one bulk copy (each batch is one insert bulk statement inside "
+     "the batch transaction); 0: the whole run in one batch"},
+    {"table_map", WR_OPT_STRING, 0, "",
+     "source table to destination table name, e.g. \"public.users=app_users\" (the schema "
+     "still follows schema_map)"},
+    {"schema_change", WR_OPT_STRING, 0, "follow",
+     "columns added or dropped by a new relation generation (or missing in an existing "
+     "table): follow or fail"},
+    {"type_change", WR_OPT_STRING, 0, "fail",
+     "a column whose SQL Server type changes with its PostgreSQL type: fail or follow (ALTER "
+     "TABLE ... ALTER COLUMN)"},
     {"batch_bytes", WR_OPT_INT, 0, "1048576",
      "T-SQL text sent per round trip before the next batch is started (4096..67108864)"},
 };
@@ -77,7 +89,12 @@ struct SinkOptions {
   bool special_floats_fail = false;
   unsigned insert_batch_rows = 500;
   unsigned batch_bytes = 1048576;
-  unsigned bulk_min_rows = 1000;  ///< 0: no bulk copy
+  unsigned bulk_min_rows = 1000;     ///< 0: no bulk copy
+  unsigned bulk_batch_rows = 10000;  ///< rows per bcp_batch, 0: one batch per bulk copy
+  /// "schema.table" -> destination table name (schema: schema_map).
+  std::map<std::string, std::string> table_map;
+  bool schema_change_fail = false;  ///< schema_change: fail
+  bool type_change_follow = false;  ///< type_change: follow
 
   /// The server argument of dbopen(): server_name, or "host:port".
   std::string server() const {

@@ -149,9 +149,12 @@ void SqlServerSink::apply(const wr_batch &batch_in) {
     }
     in_txn_ = false;
     partial_ = {};
-    // Column drops ran in the transaction just committed.
+    // Column drops and type changes ran in the transaction just committed.
     for (auto &[id, rs] : relations_) {
-      if (rs->ensured) rs->dropped_columns.clear();
+      if (rs->ensured) {
+        rs->dropped_columns.clear();
+        rs->altered_columns.clear();
+      }
     }
   } catch (...) {
     pending_inserts_.clear();
@@ -215,25 +218,39 @@ void SqlServerSink::apply_change(const wr_change &c) {
   }
 }
 
-SqlServerSink::RelationState &SqlServerSink::relation(const wr_relation &rel_in) {
+SqlServerSink::RelationState &SqlServerSink::relation(const wr_relation &rel_in, wr_lsn lsn) {
   const wr_relation &rel = sdk::checked(&rel_in, "wr_relation");
   auto &slot = relations_[rel.relation_id];
   if (!slot || slot->shape.generation != rel.generation) {
     auto fresh = std::make_unique<RelationState>();
-    fresh->shape = TableShape::from_relation(rel, options_.schema_map);
-    if (slot && options_.drop_columns && options_.create_tables &&
-        slot->shape.quoted == fresh->shape.quoted) {
-      // Columns of the previous generation the new one no longer has.
-      for (const ColumnInfo &old_col : slot->shape.columns) {
-        bool kept = false;
-        for (const ColumnInfo &col : fresh->shape.columns) kept = kept || col.name == old_col.name;
-        if (!kept) fresh->dropped_columns.push_back(old_col.name);
+    fresh->shape = TableShape::from_relation(rel, options_.schema_map, options_.table_map);
+    if (slot && slot->shape.quoted == fresh->shape.quoted) {
+      const GenerationDiff diff = diff_generations(slot->shape, fresh->shape);
+      check_generation(diff, slot->shape, fresh->shape, lsn);  // before anything changes
+      if (options_.drop_columns && options_.create_tables) {
+        // Columns of the previous generation the new one no longer has.
+        fresh->dropped_columns = diff.dropped;
+        // Drops of the previous generation not committed yet stay pending too.
+        for (const std::string &name : slot->dropped_columns) {
+          bool back = false;
+          for (const ColumnInfo &col : fresh->shape.columns) back = back || col.name == name;
+          if (!back) fresh->dropped_columns.push_back(name);
+        }
       }
-      // Drops of the previous generation not committed yet stay pending too.
-      for (const std::string &name : slot->dropped_columns) {
-        bool back = false;
-        for (const ColumnInfo &col : fresh->shape.columns) back = back || col.name == name;
-        if (!back) fresh->dropped_columns.push_back(name);
+      for (const TypeChange &t : diff.retyped) {
+        fresh->altered_columns.push_back(t.column);
+        log(WR_LOG_INFO, "column " + quote_ident(t.column) + " of table " + fresh->shape.quoted +
+                             " changed type from " + t.old_type + " to " + t.new_type +
+                             ": ALTER COLUMN " + t.old_decl + " -> " + t.new_decl +
+                             " (type_change: follow)");
+      }
+      // Type changes of the previous generation not committed yet stay pending (altered
+      // to this generation's type).
+      for (const std::string &name : slot->altered_columns) {
+        bool listed = false, present = false;
+        for (const std::string &a : fresh->altered_columns) listed = listed || a == name;
+        for (const ColumnInfo &col : fresh->shape.columns) present = present || col.name == name;
+        if (present && !listed) fresh->altered_columns.push_back(name);
       }
     }
     slot = std::move(fresh);
@@ -241,16 +258,73 @@ SqlServerSink::RelationState &SqlServerSink::relation(const wr_relation &rel_in)
   if (!slot->ensured) {
     flush_inserts();
     flush();  // T-SQL compiles a batch whole: DDL goes in a batch of its own
-    std::string ddl = ensure_table_sql(slot->shape, options_.collation, options_.create_tables);
+    const std::string context = options_.schema_change_fail
+                                    ? " (relation " + std::to_string(slot->shape.relation_id) +
+                                          " generation " + std::to_string(slot->shape.generation) +
+                                          ", change at LSN " + sdk::format_lsn(lsn) +
+                                          "); schema_change is 'fail'"
+                                    : std::string();
+    std::string ddl =
+        ensure_table_sql(slot->shape, options_.collation, options_.create_tables, context);
     if (!slot->dropped_columns.empty()) {
       ddl += drop_columns_sql(slot->shape, slot->dropped_columns);
       log(WR_LOG_INFO, "dropping column(s) of " + slot->shape.quoted +
                            " dropped in PostgreSQL (drop_columns: true)");
     }
+    if (!slot->altered_columns.empty()) {
+      ddl += alter_columns_sql(slot->shape, slot->altered_columns, options_.collation);
+    }
     conn_.exec(ddl, "preparing table " + slot->shape.quoted);
     slot->ensured = true;
   }
   return *slot;
+}
+
+void SqlServerSink::check_generation(const GenerationDiff &diff, const TableShape &before,
+                                     const TableShape &after, wr_lsn lsn) const {
+  const std::string at = " (relation " + std::to_string(after.relation_id) + " generation " +
+                         std::to_string(after.generation) + ", change at LSN " +
+                         sdk::format_lsn(lsn) + ")";
+  if (options_.schema_change_fail && diff.columns_changed()) {
+    std::string what;
+    for (const std::string &c : diff.added) {
+      what += (what.empty() ? "column " : ", column ") + quote_ident(c) + " added";
+    }
+    for (const std::string &c : diff.dropped) {
+      what += (what.empty() ? "column " : ", column ") + quote_ident(c) + " dropped";
+    }
+    throw sdk::fatal("schema change of table " + after.quoted + ": " + what + at +
+                     "; schema_change is 'fail'");
+  }
+  if (diff.retyped.empty()) return;
+  std::string what;
+  for (const TypeChange &t : diff.retyped) {
+    what += (what.empty() ? "column " : ", column ") + quote_ident(t.column) + " from " +
+            t.old_type + " to " + t.new_type + " (SQL Server " + t.old_decl + " -> " + t.new_decl +
+            ")";
+  }
+  if (!options_.type_change_follow) {
+    throw sdk::fatal("type change of table " + after.quoted + ": " + what + at +
+                     "; type_change is 'fail' (set type_change: follow to ALTER the column)");
+  }
+  for (const TypeChange &t : diff.retyped) {
+    for (size_t i = 0; i < after.columns.size(); ++i) {
+      if (after.columns[i].name != t.column) continue;
+      bool was_pk = false;
+      for (size_t j = 0; j < before.columns.size(); ++j) {
+        was_pk = was_pk || (before.columns[j].name == t.column && before.in_primary_key(j));
+      }
+      if (after.in_primary_key(i) || was_pk) {
+        throw sdk::fatal("type change of table " + after.quoted + ": key column " +
+                         quote_ident(t.column) + " from " + t.old_type + " to " + t.new_type +
+                         " (SQL Server " + t.old_decl + " -> " + t.new_decl + ")" + at +
+                         ": type_change: follow does not alter primary key columns (SQL Server "
+                         "refuses ALTER COLUMN on a column of the PRIMARY KEY constraint); "
+                         "change the column by hand (drop the constraint, ALTER COLUMN, add it "
+                         "again) and restart");
+      }
+    }
+  }
 }
 
 void SqlServerSink::apply_row(const wr_change &c) {
@@ -260,7 +334,7 @@ void SqlServerSink::apply_row(const wr_change &c) {
                        c.kind != WR_CHANGE_INSERT)) {
     flush_inserts();
   }
-  RelationState &rs = relation(*c.relation);
+  RelationState &rs = relation(*c.relation, c.lsn);
   const TableShape &shape = rs.shape;
   const size_t n = shape.columns.size();
   const bool needs_new = c.kind != WR_CHANGE_DELETE;
@@ -427,7 +501,8 @@ void SqlServerSink::bulk_insert(RelationState &rs, const std::vector<const wr_ch
   }
   if (special) warn_special(shape);
   if (!rows.empty()) {
-    const int64_t copied = conn_.bulk_copy(shape.quoted, host_types, rows, what);
+    const int64_t copied =
+        conn_.bulk_copy(shape.quoted, host_types, rows, options_.bulk_batch_rows, what);
     if (copied != static_cast<int64_t>(rows.size())) {
       throw sdk::fatal(what + ": the server reports " + std::to_string(copied) + " rows copied, " +
                        std::to_string(rows.size()) + " were sent");
@@ -439,7 +514,7 @@ void SqlServerSink::bulk_insert(RelationState &rs, const std::vector<const wr_ch
 void SqlServerSink::apply_truncate(const wr_change &c) {
   for (uint32_t i = 0; i < c.n_truncate_relations; ++i) {
     if (!accepted(*c.truncate_relations[i])) continue;
-    RelationState &rs = relation(*c.truncate_relations[i]);
+    RelationState &rs = relation(*c.truncate_relations[i], c.lsn);
     const TableShape &shape = rs.shape;
     add_statement(
         [&](Params &) { return truncate_sql(shape); },

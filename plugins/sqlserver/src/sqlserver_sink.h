@@ -56,6 +56,10 @@ class SqlServerSink {
     /// drop_columns: columns earlier generations had and this one has not, dropped (if
     /// still there) with the DDL when the table is prepared; cleared once committed.
     std::vector<std::string> dropped_columns;
+    /// type_change: follow: columns whose SQL Server type changed with their PostgreSQL
+    /// type, altered (ALTER COLUMN to this generation's type) with the DDL when the table
+    /// is prepared; cleared once committed.
+    std::vector<std::string> altered_columns;
   };
   /// A statement of the pending batch: its first line and what it does, for errors.
   struct PendingStatement {
@@ -72,7 +76,14 @@ class SqlServerSink {
   void apply_row(const wr_change &c);
   void apply_truncate(const wr_change &c);
   /// The state of `rel` with its DDL sent (flushes pending DML first when DDL is needed).
-  RelationState &relation(const wr_relation &rel);
+  /// A new generation is compared with the one seen before (schema_change, type_change,
+  /// drop_columns); `lsn` (the change's) is named in errors.
+  RelationState &relation(const wr_relation &rel, wr_lsn lsn);
+  /// Throws WR_FATAL for what `diff` holds that schema_change / type_change refuse
+  /// (column added or dropped under fail; type changed under fail; a primary key column's
+  /// type changed under follow).
+  void check_generation(const GenerationDiff &diff, const TableShape &before,
+                        const TableShape &after, wr_lsn lsn) const;
   /// Builds a statement (ending in '\n') adding its values to the given Params.
   using StatementBuilder = std::function<std::string(Params &)>;
   /// Appends one statement to the pending batch, sending the batch first (and building the

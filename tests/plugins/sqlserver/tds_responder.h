@@ -150,6 +150,7 @@ class TdsResponder {
   void clear() {
     std::lock_guard<std::mutex> l(mu_);
     requests_.clear();
+    bulk_dones_.clear();
   }
   int logins() {
     std::lock_guard<std::mutex> l(mu_);
@@ -161,6 +162,13 @@ class TdsResponder {
     for (const Request &r : requests())
       if (r.type == 7) out.push_back(r);
     return out;
+  }
+  /// The row count of every DONE the responder answered a bulk-load message with, in order
+  /// (one per bcp_batch / bcp_done: FreeTDS ends each load with the packet's EOM and waits
+  /// for this DONE).
+  std::vector<uint64_t> bulk_dones() {
+    std::lock_guard<std::mutex> l(mu_);
+    return bulk_dones_;
   }
   /// Describes table `quoted` ("[dbo].[t]") for metadata queries naming it.
   void set_table(const std::string &quoted, std::vector<TableColumn> columns) {
@@ -902,6 +910,10 @@ class TdsResponder {
         } else if (table) {
           send_message(fd, 4, table_result(*table));
         } else if (type == 7) {
+          {
+            std::lock_guard<std::mutex> l(mu_);
+            bulk_dones_.push_back(r.bulk_rows.size());
+          }
           send_message(fd, 4, done(0x0010, r.bulk_rows.size()));
         } else {
           send_message(fd, 4, done(0));
@@ -926,6 +938,7 @@ class TdsResponder {
   std::thread thread_;
   std::mutex mu_;
   std::vector<Request> requests_;
+  std::vector<uint64_t> bulk_dones_;
   int logins_ = 0;
   std::optional<int64_t> checkpoint_;
   std::optional<Fail> fail_;

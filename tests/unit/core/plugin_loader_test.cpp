@@ -1,7 +1,12 @@
 // Plugin host: loading fixture plugins through the real loader, and every refusal.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "core/plugin_host/plugin_loader.h"
@@ -14,13 +19,29 @@ std::string fixture(const std::string &name) {
   return std::string(WALRELAY_FIXTURE_PLUGIN_DIR) + "/" + name + ".so";
 }
 
-std::string refusal(const std::string &path) {
+std::string refusal(const std::string &path, bool check_permissions = true) {
   try {
-    load_plugin(path);
+    load_plugin(path, check_permissions);
   } catch (const PluginError &e) {
     return e.what();
   }
   return "";
+}
+
+// A fresh directory only this user can write (mkdtemp: mode 0700).
+std::string private_dir() {
+  std::string t = ::testing::TempDir() + "walrelay-plugin-XXXXXX";
+  if (::mkdtemp(t.data()) == nullptr) return "";
+  return t;
+}
+
+// Copies the good fixture sink into `dir` as walrelay-sink-good.so with `mode`.
+std::string copy_good_sink(const std::string &dir, mode_t mode) {
+  const std::string to = dir + "/walrelay-sink-good.so";
+  std::filesystem::copy_file(fixture("good_sink"), to,
+                             std::filesystem::copy_options::overwrite_existing);
+  ::chmod(to.c_str(), mode);
+  return to;
 }
 
 TEST(PluginLoader, LoadsCSinkAndCallsItThroughTheVtable) {
@@ -98,11 +119,50 @@ TEST(PluginLoader, RefusesUnresolvedSymbolAtLoadTime) {
 
 TEST(PluginLoader, RefusesMissingFileAndNonSharedObject) {
   EXPECT_NE(refusal("/nonexistent/walrelay-sink-x.so").find("no such file"), std::string::npos);
-  const std::string path = ::testing::TempDir() + "walrelay-sink-text.so";
+  const std::string dir = private_dir();
+  ASSERT_FALSE(dir.empty());
+  const std::string path = dir + "/walrelay-sink-text.so";
   std::ofstream(path) << "this is not a shared object\n";
   const std::string e = refusal(path);
   EXPECT_NE(e.find("not a shared object"), std::string::npos) << e;
-  std::remove(path.c_str());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(PluginLoader, RefusesPluginsOthersCouldReplaceUnlessTheCheckIsOff) {
+  const std::string dir = private_dir();
+  ASSERT_FALSE(dir.empty());
+  const std::string so = copy_good_sink(dir, 0755);
+  EXPECT_EQ(refusal(so), "");  // owned by us, dir 0700, file 0755: loads
+
+  ::chmod(so.c_str(), 0666);
+  std::string e = refusal(so);
+  EXPECT_NE(e.find("plugin " + so + ": refused: file "), std::string::npos) << e;
+  EXPECT_NE(e.find("is writable by others (mode 0666)"), std::string::npos) << e;
+  EXPECT_NE(e.find("plugin_check_permissions: false"), std::string::npos) << e;
+  EXPECT_EQ(refusal(so, false), "");  // the override
+
+  ::chmod(so.c_str(), 0755);
+  ::chmod(dir.c_str(), 0775);
+  e = refusal(so);
+  EXPECT_NE(e.find("directory " + dir + " is writable by its group (mode 0775)"), std::string::npos)
+      << e;
+
+  ::chmod(dir.c_str(), 0700);
+  if (::geteuid() == 0) {  // only root can give a file away
+    ASSERT_EQ(::chown(so.c_str(), 65534, 65534), 0);
+    e = refusal(so);
+    EXPECT_NE(e.find("is owned by uid 65534, neither root nor the user walrelay runs as"),
+              std::string::npos)
+        << e;
+  }
+  // A symlink counts for what it points to.
+  ASSERT_EQ(::chown(so.c_str(), ::geteuid(), ::getegid()), 0);
+  ::chmod(so.c_str(), 0666);
+  const std::string link = dir + "/walrelay-sink-link.so";
+  std::filesystem::create_symlink(so, link);
+  e = refusal(link);
+  EXPECT_NE(e.find("file " + so + " is writable by others"), std::string::npos) << e;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(PluginLoader, ResolvesNamesAndPaths) {

@@ -1,10 +1,12 @@
 // Against a real SQL Server named by WALRELAY_TEST_MSSQL
 // ("host=H;port=1433;user=sa;password=P;database=D"), skipped when unset. Drives the
-// plugin through its C ABI: DDL, DML, checkpoint, replay of an applied batch.
+// plugin through its C ABI: DDL, DML, checkpoint, replay of an applied batch, bulk copy,
+// bcp batches inside the transaction, table_map and type_change: follow.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "tests/plugins/sqlserver/plugin_loader.h"
 
@@ -112,6 +114,49 @@ TEST(SqlServerReal, BulkCopiesLargeInsertRunInsideTheTransaction) {
   EXPECT_EQ(plugin()->vtable->apply(sink, &dup.build()), WR_FATAL);
   ASSERT_EQ(plugin()->vtable->load_position(sink, &lsn), WR_OK) << g_last_error;
   EXPECT_EQ(lsn, 0x4000u);
+  plugin()->vtable->destroy(sink);
+}
+
+TEST(SqlServerReal, BcpBatchesStayInTheTransactionAndTypeChangeFollows) {
+  Options opts = server_options();
+  if (opts.empty())
+    GTEST_SKIP() << "WALRELAY_TEST_MSSQL is not set (see plugins/sqlserver/README.md)";
+  ASSERT_NE(plugin(), nullptr);
+  const std::string source = "wr_src_" + std::to_string(::time(nullptr));
+  const std::string dest = "wr_mapped_" + std::to_string(::time(nullptr));
+  opts.emplace_back("bulk_min_rows", "2");
+  opts.emplace_back("bulk_batch_rows", "2");
+  opts.emplace_back("type_change", "follow");
+  opts.emplace_back("table_map", "public." + source + "=" + dest);
+  wr_sink *sink = nullptr;
+  const std::string name = "real_bcp_batch_" + std::to_string(::time(nullptr));
+  ASSERT_EQ(create_sink(opts, &sink, name.c_str()), WR_OK) << g_last_error;
+  Relation g1(3, 1, 'd', "public", source, {{"id", kInt8, true}, {"n", kInt4}});
+  Relation g2(3, 2, 'd', "public", source, {{"id", kInt8, true}, {"n", kInt8}});
+  auto rows = [](BatchBuilder &b, wr_lsn end, const Relation &rel, std::vector<int> ids) {
+    auto &txn = b.txn(end);
+    for (int id : ids) txn.insert(rel, {T(std::to_string(id)), T("5")});
+  };
+  BatchBuilder b1;
+  rows(b1, 0x3000, g1, {1, 2, 3, 4, 5});  // three bcp batches
+  ASSERT_EQ(plugin()->vtable->apply(sink, &b1.build()), WR_OK) << g_last_error;
+  wr_lsn lsn = 0;
+  ASSERT_EQ(plugin()->vtable->load_position(sink, &lsn), WR_OK) << g_last_error;
+  EXPECT_EQ(lsn, 0x3000u);
+  // A duplicate key in the third bcp batch: fatal, and the first two batches (10..13) are
+  // rolled back with the transaction (bcp_batch commits nothing inside it).
+  BatchBuilder b2;
+  rows(b2, 0x4000, g1, {10, 11, 12, 13, 1});
+  EXPECT_EQ(plugin()->vtable->apply(sink, &b2.build()), WR_FATAL);
+  ASSERT_EQ(plugin()->vtable->load_position(sink, &lsn), WR_OK) << g_last_error;
+  EXPECT_EQ(lsn, 0x3000u);
+  // 10 and 11 again, now int8: ALTER COLUMN, and no duplicate key (nothing was committed).
+  BatchBuilder b3;
+  auto &txn = b3.txn(0x5000);
+  txn.insert(g2, {T("10"), T("9000000000")}).insert(g2, {T("11"), T("-9000000000")});
+  ASSERT_EQ(plugin()->vtable->apply(sink, &b3.build()), WR_OK) << g_last_error;
+  ASSERT_EQ(plugin()->vtable->load_position(sink, &lsn), WR_OK) << g_last_error;
+  EXPECT_EQ(lsn, 0x5000u);
   plugin()->vtable->destroy(sink);
 }
 

@@ -2,7 +2,8 @@
 // sp_executesql parameters (types, values, UTF-16LE bytes), bulk copies (insert bulk, the
 // rows of the bulk-load message), the checkpoint inside the transaction, WR_RETRY after
 // injected errors and dropped connections, WR_FATAL naming table, key and LSN for
-// constraint violations, table filters and dropped columns.
+// constraint violations, table filters, dropped columns, table_map, schema_change,
+// type_change and bcp batches (bulk_batch_rows).
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -599,6 +600,346 @@ TEST_F(SqlServerWire, ParametersBeyondOneCallStartANewCallNumberedFromOne) {
   EXPECT_EQ(rpcs[1].sql, one);
   EXPECT_EQ(rpcs[1].params[0].text, "INTN(8) 3");
   EXPECT_EQ(rpcs[1].params[1].value.size(), 3000u);  // 1500 characters, UTF-16
+}
+
+/// True when no statement sent commits or writes the checkpoint (the batch left nothing).
+void expect_nothing_committed(const std::vector<std::string> &sent) {
+  for (const auto &x : sent) {
+    EXPECT_EQ(x.find("COMMIT"), std::string::npos) << x;
+    EXPECT_EQ(x.find("UPDATE [dbo].[walrelay_checkpoint]"), std::string::npos) << x;
+    EXPECT_EQ(x.find("INSERT INTO [dbo].[walrelay_checkpoint]"), std::string::npos) << x;
+  }
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent.back(), "IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION;");
+}
+
+TEST_F(SqlServerWire, TableMapTargetsTheMappedTableInEveryStatement) {
+  ASSERT_EQ(open({{"table_map", "public.users=app_users, sales.orders=orders_v2"},
+                  {"schema_map", "sales=s2"},
+                  {"bulk_min_rows", "2"}}),
+            WR_OK)
+      << g_last_error;
+  Relation u(7, 1, 'd', "public", "users", {{"id", kInt4, true}, {"s", kText}});
+  Relation o(8, 1, 'd', "sales", "orders", {{"id", kInt4, true}});
+  server_->set_table("[dbo].[app_users]", {{"id", "INT"}, {"s", "NVARCHAR(MAX)"}});
+  server_->clear();
+  BatchBuilder b;
+  b.txn(0x3000)
+      .insert(u, {T("1"), T("a")})
+      .insert(u, {T("2"), T("b")})  // a run of 2: bulk copy
+      .update(u, WR_OLD_NONE, {}, {T("2"), T("c")})
+      .del(u, WR_OLD_KEY, {T("1"), N})
+      .insert(o, {T("5")})
+      .truncate({&u, &o});
+  ASSERT_EQ(apply(b.build()), WR_OK) << g_last_error;
+  const auto sent = server_->statements();
+  ASSERT_EQ(sent.size(), 10u);
+  EXPECT_EQ(sent[0], kBegin);
+  EXPECT_EQ(sent[1].rfind("IF OBJECT_ID(N'[dbo].[app_users]', N'U') IS NULL CREATE TABLE "
+                          "[dbo].[app_users] ([id] INT NOT NULL, ",
+                          0),
+            0u)
+      << sent[1];
+  EXPECT_EQ(sent[2], "SELECT TOP (0) * FROM [dbo].[app_users];");
+  EXPECT_EQ(sent[3], "SET FMTONLY ON select * from [dbo].[app_users] SET FMTONLY OFF");
+  EXPECT_EQ(sent[4], "insert bulk [dbo].[app_users] ([id] INT, [s] NVARCHAR(MAX))");
+  EXPECT_EQ(sent[5], "BULK 2 rows");
+  // The pending UPDATE / DELETE go before the other table's DDL.
+  EXPECT_EQ(sent[6],
+            "RPC sp_executesql: UPDATE [dbo].[app_users] SET [id] = @p1, [s] = @p2 WHERE [id] = "
+            "@p3;\nIF @@ROWCOUNT <> 1 THROW 50001, @p4, 1;\n"
+            "DELETE FROM [dbo].[app_users] WHERE [id] = @p5;\n"
+            "IF @@ROWCOUNT <> 1 THROW 50001, @p6, 1;\n");
+  // The other table: schema from schema_map, name from table_map.
+  EXPECT_EQ(sent[7].rfind("IF SCHEMA_ID(N's2') IS NULL EXEC(N'CREATE SCHEMA [s2]');\n"
+                          "IF OBJECT_ID(N'[s2].[orders_v2]', N'U') IS NULL CREATE TABLE "
+                          "[s2].[orders_v2] (",
+                          0),
+            0u)
+      << sent[7];
+  EXPECT_EQ(sent[8],
+            "RPC sp_executesql: INSERT INTO [s2].[orders_v2] ([id]) VALUES\n(@p1);\n"
+            "TRUNCATE TABLE [dbo].[app_users];\nTRUNCATE TABLE [s2].[orders_v2];\n");
+  EXPECT_NE(sent[9].find("COMMIT TRANSACTION;"), std::string::npos);
+  EXPECT_NE(TdsResponder::rpc_text(server_->rpcs()[0])
+                .find("N'UPDATE on table [dbo].[app_users] (change at LSN 0/1818)"),
+            std::string::npos)
+      << TdsResponder::rpc_text(server_->rpcs()[0]);
+  for (const auto &x : sent) {
+    EXPECT_EQ(x.find("[users]"), std::string::npos) << x;
+    EXPECT_EQ(x.find("[orders]"), std::string::npos) << x;
+  }
+}
+
+TEST_F(SqlServerWire, TableMapWithTwoSourcesOnOneDestinationIsInvalidConfig) {
+  EXPECT_EQ(open({{"table_map", "public.a=t, sales.b=T"}, {"schema_map", "sales=dbo"}}),
+            WR_INVALID_CONFIG);
+  EXPECT_NE(g_last_error.find("'public.a'"), std::string::npos) << g_last_error;
+  EXPECT_NE(g_last_error.find("'sales.b'"), std::string::npos) << g_last_error;
+  EXPECT_NE(g_last_error.find("table_map"), std::string::npos) << g_last_error;
+  EXPECT_EQ(sink_, nullptr);
+}
+
+TEST_F(SqlServerWire, SchemaChangeFailRefusesAddedOrDroppedColumnAndCommitsNothing) {
+  ASSERT_EQ(open({{"schema_change", "fail"}}), WR_OK) << g_last_error;
+  Relation g1(7, 1, 'd', "public", "t", {{"id", kInt4, true}, {"a", kText}});
+  Relation g2(7, 2, 'd', "public", "t", {{"id", kInt4, true}, {"a", kText}, {"b", kText}});
+  Relation g3(7, 3, 'd', "public", "t", {{"id", kInt4, true}});
+  BatchBuilder b1;
+  b1.txn(0x3000).insert(g1, {T("1"), T("x")});
+  ASSERT_EQ(apply(b1.build()), WR_OK) << g_last_error;
+  server_->clear();
+  BatchBuilder b2;
+  b2.txn(0x4000).insert(g1, {T("2"), T("y")}).insert(g2, {T("3"), T("y"), T("z")});
+  EXPECT_EQ(apply(b2.build()), WR_FATAL);
+  EXPECT_EQ(g_last_error,
+            "schema change of table [dbo].[t]: column [b] added (relation 7 generation 2, change "
+            "at LSN 0/2010); schema_change is 'fail'");
+  auto sent = server_->statements();
+  EXPECT_EQ(sent.front(), kBegin);
+  expect_nothing_committed(sent);
+  for (const auto &x : sent) EXPECT_EQ(x.find("ALTER TABLE"), std::string::npos) << x;
+  // A dropped column too.
+  server_->clear();
+  BatchBuilder b3;
+  b3.txn(0x4000).insert(g3, {T("3")});
+  EXPECT_EQ(apply(b3.build()), WR_FATAL);
+  EXPECT_NE(g_last_error.find("column [a] dropped (relation 7 generation 3, change at LSN 0/2008)"),
+            std::string::npos)
+      << g_last_error;
+  expect_nothing_committed(server_->statements());
+}
+
+TEST_F(SqlServerWire, SchemaChangeFailRefusesExistingTableLackingAColumn) {
+  ASSERT_EQ(open({{"schema_change", "fail"}}), WR_OK) << g_last_error;
+  Relation r(7, 1, 'd', "public", "t", {{"id", kInt4, true}, {"b", kText}});
+  const std::string msg =
+      "schema change of table [dbo].[t]: column [b] is missing in SQL Server (relation 7 "
+      "generation 1, change at LSN 0/1808); schema_change is 'fail'";
+  server_->fail_next("THROW 50001, N'schema change", 50001, msg, 4);
+  server_->clear();
+  BatchBuilder b;
+  b.txn(0x3000).insert(r, {T("1"), T("x")});
+  EXPECT_EQ(apply(b.build()), WR_FATAL);
+  EXPECT_NE(g_last_error.find("preparing table [dbo].[t]"), std::string::npos) << g_last_error;
+  EXPECT_NE(g_last_error.find("SQL Server error 50001"), std::string::npos) << g_last_error;
+  EXPECT_NE(g_last_error.find(msg), std::string::npos) << g_last_error;
+  const auto sent = server_->statements();
+  ASSERT_GE(sent.size(), 2u);
+  // The table is still created when missing; a missing column THROWs instead of ADD.
+  EXPECT_NE(sent[1].find("IF OBJECT_ID(N'[dbo].[t]', N'U') IS NULL CREATE TABLE"),
+            std::string::npos);
+  EXPECT_NE(sent[1].find("IF COL_LENGTH(N'[dbo].[t]', N'b') IS NULL THROW 50001, N'schema change "
+                         "of table [dbo].[t]: column [b] is missing in SQL Server (relation 7 "
+                         "generation 1, change at LSN 0/1808); schema_change is ''fail''', 1;\n"),
+            std::string::npos)
+      << sent[1];
+  EXPECT_EQ(sent[1].find(" ADD "), std::string::npos) << sent[1];
+  expect_nothing_committed(sent);
+}
+
+TEST_F(SqlServerWire, TypeChangeFailIsFatalNamingColumnTypesAndLsn) {
+  ASSERT_EQ(open(), WR_OK) << g_last_error;  // type_change: fail is the default
+  Relation g1(7, 1, 'd', "public", "t", {{"id", kInt4, true}, {"n", kInt4}});
+  Relation g2(7, 2, 'd', "public", "t", {{"id", kInt4, true}, {"n", kInt8}});
+  BatchBuilder b1;
+  b1.txn(0x3000).insert(g1, {T("1"), T("5")});
+  ASSERT_EQ(apply(b1.build()), WR_OK) << g_last_error;
+  server_->clear();
+  BatchBuilder b2;
+  b2.txn(0x4000).insert(g2, {T("2"), T("9000000000")});
+  EXPECT_EQ(apply(b2.build()), WR_FATAL);
+  EXPECT_EQ(g_last_error,
+            "type change of table [dbo].[t]: column [n] from int4 to int8 (SQL Server INT -> "
+            "BIGINT) (relation 7 generation 2, change at LSN 0/2008); type_change is 'fail' "
+            "(set type_change: follow to ALTER the column)");
+  expect_nothing_committed(server_->statements());
+  // A type change that keeps the SQL Server type passes (text -> varchar(5000): both
+  // NVARCHAR(MAX)).
+  Relation h1(8, 1, 'd', "public", "h", {{"id", kInt4, true}, {"s", kText}});
+  Relation h2(8, 2, 'd', "public", "h", {{"id", kInt4, true}, {"s", kVarchar, false, 5004}});
+  BatchBuilder b3;
+  b3.txn(0x3000).insert(h1, {T("1"), T("x")}).insert(h2, {T("2"), T("y")});
+  EXPECT_EQ(apply(b3.build()), WR_OK) << g_last_error;
+}
+
+TEST_F(SqlServerWire, TypeChangeFollowAltersTheColumnInTheBatchTransaction) {
+  ASSERT_EQ(open({{"type_change", "follow"}}), WR_OK) << g_last_error;
+  Relation g1(7, 1, 'd', "public", "t",
+              {{"id", kInt4, true}, {"n", kInt4}, {"s", kVarchar, false, 14}});
+  Relation g2(7, 2, 'd', "public", "t",
+              {{"id", kInt4, true}, {"n", kInt8}, {"s", kVarchar, false, 24}});
+  BatchBuilder b1;
+  b1.txn(0x3000).insert(g1, {T("1"), T("5"), T("x")});
+  ASSERT_EQ(apply(b1.build()), WR_OK) << g_last_error;
+  server_->clear();
+  BatchBuilder b2;
+  b2.txn(0x4000).insert(g2, {T("2"), T("9000000000"), T("y")});
+  ASSERT_EQ(apply(b2.build()), WR_OK) << g_last_error;
+  auto sent = server_->statements();
+  ASSERT_EQ(sent.size(), 4u);
+  EXPECT_EQ(sent[0], kBegin);
+  const std::string alter =
+      "ALTER TABLE [dbo].[t] ALTER COLUMN [n] BIGINT NULL;\n"
+      "ALTER TABLE [dbo].[t] ALTER COLUMN [s] NVARCHAR(20) COLLATE Latin1_General_100_BIN2 "
+      "NULL;\n";
+  ASSERT_GE(sent[1].size(), alter.size());
+  EXPECT_EQ(sent[1].substr(sent[1].size() - alter.size()), alter) << sent[1];
+  EXPECT_EQ(sent[2],
+            "RPC sp_executesql: INSERT INTO [dbo].[t] ([id], [n], [s]) VALUES\n(@p1, @p2, @p3);\n");
+  EXPECT_NE(sent[3].find("COMMIT TRANSACTION;"), std::string::npos);
+}
+
+TEST_F(SqlServerWire, TypeChangeFollowIsRepeatedUntilCommittedAndRefusesKeyColumns) {
+  ASSERT_EQ(open({{"type_change", "follow"}}), WR_OK) << g_last_error;
+  Relation g1(7, 1, 'd', "public", "t", {{"id", kInt4, true}, {"n", kInt4}});
+  Relation g2(7, 2, 'd', "public", "t", {{"id", kInt4, true}, {"n", kInt8}});
+  Relation g3(7, 3, 'd', "public", "t", {{"id", kInt8, true}, {"n", kInt8}});
+  BatchBuilder b1;
+  b1.txn(0x3000).insert(g1, {T("1"), T("5")});
+  ASSERT_EQ(apply(b1.build()), WR_OK) << g_last_error;
+  // The connection drops after the ALTER: rolled back with the batch, so the retry alters
+  // again.
+  server_->drop_next("INSERT INTO");
+  BatchBuilder b2;
+  b2.txn(0x4000).insert(g2, {T("2"), T("6")});
+  EXPECT_EQ(apply(b2.build()), WR_RETRY);
+  wr_lsn lsn = 0;
+  ASSERT_EQ(plugin()->vtable->load_position(sink_, &lsn), WR_OK) << g_last_error;
+  server_->clear();
+  ASSERT_EQ(apply(b2.build()), WR_OK) << g_last_error;
+  auto sent = server_->statements();
+  ASSERT_EQ(sent.size(), 4u);
+  EXPECT_NE(sent[1].find("ALTER TABLE [dbo].[t] ALTER COLUMN [n] BIGINT NULL;\n"),
+            std::string::npos)
+      << sent[1];
+  // Committed: the next batch on this connection sends no DDL.
+  server_->clear();
+  BatchBuilder b3;
+  b3.txn(0x5000).insert(g2, {T("3"), T("7")});
+  ASSERT_EQ(apply(b3.build()), WR_OK) << g_last_error;
+  EXPECT_EQ(server_->statements().size(), 3u);
+  // A primary key column: a clear WR_FATAL instead of an ALTER the server would refuse.
+  server_->clear();
+  BatchBuilder b4;
+  b4.txn(0x6000).insert(g3, {T("4"), T("8")});
+  EXPECT_EQ(apply(b4.build()), WR_FATAL);
+  EXPECT_NE(g_last_error.find("type change of table [dbo].[t]: key column [id] from int4 to int8 "
+                              "(SQL Server INT -> BIGINT) (relation 7 generation 3, change at "
+                              "LSN 0/3008): type_change: follow does not alter primary key "
+                              "columns"),
+            std::string::npos)
+      << g_last_error;
+  sent = server_->statements();
+  for (const auto &x : sent) EXPECT_EQ(x.find("ALTER"), std::string::npos) << x;
+  expect_nothing_committed(sent);
+}
+
+/// Inserts rows 1..n into the bulk test table (id only) in one source transaction.
+void insert_bulk_rows(BatchBuilder &b, const Relation &rel, int n) {
+  auto &txn = b.txn(0x3000);
+  for (int i = 1; i <= n; ++i) txn.insert(rel, {T(std::to_string(i)), N, N, N, N, N, N, N, N, N});
+}
+
+std::string bulk_row(int id) {
+  return std::to_string(id) + " | NULL | NULL | NULL | NULL | NULL | NULL | NULL | NULL | NULL";
+}
+
+TEST_F(SqlServerWire, BulkBatchRowsSplitsTheRunIntoBcpBatchesInOneTransaction) {
+  ASSERT_EQ(open({{"bulk_min_rows", "2"}, {"bulk_batch_rows", "2"}}), WR_OK) << g_last_error;
+  BulkTable t;
+  BulkTable::describe(*server_);
+  server_->clear();
+  BatchBuilder b;
+  insert_bulk_rows(b, t.rel, 5);
+  ASSERT_EQ(apply(b.build()), WR_OK) << g_last_error;
+  const auto sent = server_->statements();
+  const std::string insert_bulk =
+      "insert bulk [dbo].[bulk] ([id] BIGINT, [s] NVARCHAR(MAX), [n] DECIMAL(12,2), [b] "
+      "VARBINARY(MAX), [ts] DATETIMEOFFSET, [t2] DATETIME2, [f] FLOAT, [ok] BIT, [u] "
+      "UNIQUEIDENTIFIER, [d] DATE)";
+  ASSERT_EQ(sent.size(), 11u);
+  EXPECT_EQ(sent[0], kBegin);
+  EXPECT_EQ(sent[3], "SET FMTONLY ON select * from [dbo].[bulk] SET FMTONLY OFF");
+  // Three batches of 2, 2 and 1 rows: each its own insert bulk and bulk-load message ending
+  // in one DONE; no COMMIT between them (the batch transaction stays open).
+  EXPECT_EQ(sent[4], insert_bulk);
+  EXPECT_EQ(sent[5], "BULK 2 rows");
+  EXPECT_EQ(sent[6], insert_bulk);
+  EXPECT_EQ(sent[7], "BULK 2 rows");
+  EXPECT_EQ(sent[8], insert_bulk);
+  EXPECT_EQ(sent[9], "BULK 1 rows");
+  EXPECT_EQ(sent[10].rfind("UPDATE [dbo].[walrelay_checkpoint] SET end_lsn = 12288", 0), 0u);
+  EXPECT_NE(sent[10].find("\nCOMMIT TRANSACTION;"), std::string::npos);
+  for (size_t i = 0; i + 1 < sent.size(); ++i)
+    EXPECT_EQ(sent[i].find("COMMIT"), std::string::npos) << sent[i];
+  const auto loads = server_->bulk_loads();
+  ASSERT_EQ(loads.size(), 3u);
+  std::vector<std::string> rows;
+  for (const auto &l : loads) {
+    EXPECT_TRUE(l.parsed);
+    EXPECT_EQ(l.connection, loads[0].connection);
+    rows.insert(rows.end(), l.bulk_rows.begin(), l.bulk_rows.end());
+  }
+  EXPECT_EQ(rows, (std::vector<std::string>{bulk_row(1), bulk_row(2), bulk_row(3), bulk_row(4),
+                                            bulk_row(5)}));
+  // The responder answered each load with one DONE carrying its row count.
+  EXPECT_EQ(server_->bulk_dones(), (std::vector<uint64_t>{2, 2, 1}));
+}
+
+TEST_F(SqlServerWire, BulkBatchRowsZeroOrExactMultipleSendsNoEmptyBatch) {
+  ASSERT_EQ(open({{"bulk_min_rows", "2"}, {"bulk_batch_rows", "0"}}), WR_OK) << g_last_error;
+  BulkTable t;
+  BulkTable::describe(*server_);
+  server_->clear();
+  BatchBuilder b;
+  insert_bulk_rows(b, t.rel, 4);
+  ASSERT_EQ(apply(b.build()), WR_OK) << g_last_error;
+  auto loads = server_->bulk_loads();
+  ASSERT_EQ(loads.size(), 1u);
+  EXPECT_EQ(loads[0].bulk_rows.size(), 4u);
+  EXPECT_EQ(server_->bulk_dones(), (std::vector<uint64_t>{4}));
+  // 4 rows in batches of 2: exactly two loads (bcp_done ends the second, no empty third).
+  plugin()->vtable->destroy(sink_);
+  sink_ = nullptr;
+  ASSERT_EQ(open({{"bulk_min_rows", "2"}, {"bulk_batch_rows", "2"}}), WR_OK) << g_last_error;
+  server_->clear();
+  ASSERT_EQ(apply(b.build()), WR_OK) << g_last_error;
+  loads = server_->bulk_loads();
+  ASSERT_EQ(loads.size(), 2u);
+  EXPECT_EQ(loads[0].bulk_rows, (std::vector<std::string>{bulk_row(1), bulk_row(2)}));
+  EXPECT_EQ(loads[1].bulk_rows, (std::vector<std::string>{bulk_row(3), bulk_row(4)}));
+  EXPECT_EQ(server_->bulk_dones(), (std::vector<uint64_t>{2, 2}));
+}
+
+TEST_F(SqlServerWire, BulkErrorInALaterBcpBatchIsFatalAndCommitsNothing) {
+  ASSERT_EQ(open({{"bulk_min_rows", "2"}, {"bulk_batch_rows", "2"}}), WR_OK) << g_last_error;
+  BulkTable t;
+  BulkTable::describe(*server_);
+  server_->clear();
+  // The second bulk load (rows 3 and 4, ended by bcp_batch) gets a duplicate key error.
+  server_->fail_next("BULK\n3 | ", 2627, "Violation of PRIMARY KEY constraint 'PK_bulk'.");
+  BatchBuilder b;
+  insert_bulk_rows(b, t.rel, 5);
+  EXPECT_EQ(apply(b.build()), WR_FATAL);
+  EXPECT_NE(g_last_error.find("bulk copy of 5 rows into [dbo].[bulk]"), std::string::npos)
+      << g_last_error;
+  EXPECT_NE(g_last_error.find("(bcp_batch): SQL Server error 2627"), std::string::npos)
+      << g_last_error;
+  const auto sent = server_->statements();
+  ASSERT_EQ(sent.size(), 8u);
+  EXPECT_EQ(sent[5], "BULK 2 rows");
+  EXPECT_EQ(sent[7], "BULK 2 rows");
+  for (const auto &x : sent) {
+    EXPECT_EQ(x.find("COMMIT"), std::string::npos) << x;
+    EXPECT_EQ(x.find("walrelay_checkpoint] SET"), std::string::npos) << x;
+  }
+  // The connection was closed (the server rolls the transaction back, first batch
+  // included): the next batch logs in again.
+  EXPECT_EQ(server_->logins(), 1);
+  wr_lsn lsn = 0;
+  ASSERT_EQ(plugin()->vtable->load_position(sink_, &lsn), WR_OK) << g_last_error;
+  EXPECT_EQ(server_->logins(), 2);
 }
 
 }  // namespace
