@@ -88,6 +88,17 @@ TEST(Config, SnapshotShorthandAndSection) {
             std::string::npos);
 }
 
+TEST(Config, SecureDefaults) {
+  const Config c = parse_config(
+      "source: {conninfo: x, slot: s, publication: p}\nsinks: [{name: a, plugin: b}]\n", "w.yaml");
+  EXPECT_EQ(c.http.listen, "127.0.0.1:9187");  // the metrics endpoint: loopback only
+  EXPECT_TRUE(c.plugin_check_permissions);
+  EXPECT_FALSE(parse_config("plugin_check_permissions: false\nsource: {conninfo: x, slot: s, "
+                            "publication: p}\nsinks: [{name: a, plugin: b}]\n",
+                            "w.yaml")
+                   .plugin_check_permissions);
+}
+
 TEST(Config, UnknownKeyNamesFileLineColumn) {
   const std::string e = error_of(
       "source: {conninfo: x, slot: s, publication: p, slott: 1}\nsinks: [{name: a, plugin: b}]\n");
