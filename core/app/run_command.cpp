@@ -37,6 +37,9 @@ void install_signal_handlers() {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // A file size limit (ulimit -f) then fails the write with EFBIG, reported as a spool
+  // error naming the file, instead of killing the process without a word.
+  signal(SIGXFSZ, SIG_IGN);
 }
 
 // Creates a sink, retrying while the destination is unreachable.
