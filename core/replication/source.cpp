@@ -435,7 +435,11 @@ void Source::session(uint64_t start_lsn) {
         }
         const auto now = std::chrono::steady_clock::now();
         auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_feedback_ - now);
-        wait = std::clamp(wait, std::chrono::milliseconds(1), std::chrono::milliseconds(100));
+        // With --stop-lsn reached, only the sinks are awaited: look again soon.
+        const auto most = stop_lsn_ && (past_stop_ || received_lsn_ >= stop_lsn_)
+                              ? std::chrono::milliseconds(5)
+                              : std::chrono::milliseconds(100);
+        wait = std::clamp(wait, std::chrono::milliseconds(1), most);
         conn.wait_readable(wait);
         break;
       }
