@@ -162,12 +162,14 @@ void KafkaSink::apply_transactional(const wr_batch &batch, Piece piece) {
   producer_.begin_batch();
   try {
     produce_batch(batch);
-    if (!piece.last) {
-      // More of this transaction follows: it stays open, no checkpoint, no commit. Waiting
-      // for this piece's reports keeps librdkafka's queue bounded and reports errors here.
-      producer_.wait_delivered(options_.delivery_timeout_ms);
-      return;
-    }
+    // Every event is acknowledged before the checkpoint record is produced. With Kafka's
+    // transactions the order inside a transaction does not matter for read_committed
+    // consumers (all or nothing); it makes the checkpoint a safe bound even where aborted
+    // records are visible (read_uncommitted readers, librdkafka's mock cluster, see the
+    // README): a visible checkpoint implies every event up to it is visible. For a piece it
+    // also keeps librdkafka's queue bounded and reports errors at the piece that caused them.
+    producer_.wait_delivered(options_.delivery_timeout_ms);
+    if (!piece.last) return;  // more follows: the transaction stays open, no checkpoint
     const wr_txn &last = sdk::checked(batch.txns[batch.n_txns - 1], "wr_txn");
     write_checkpoint_record(checkpoint_value_, ctx_.name, batch.end_lsn, last.commit_time_us);
     producer_.produce(options_.checkpoint_topic, 0, ctx_.name, checkpoint_value_);

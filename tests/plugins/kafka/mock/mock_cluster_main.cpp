@@ -6,6 +6,8 @@
 //   down <broker id>|all   rd_kafka_mock_broker_set_down
 //   up <broker id>|all     rd_kafka_mock_broker_set_up
 //   topic <name> <partitions>   rd_kafka_mock_topic_create (replication factor 1)
+//   leader <topic> <partition> <broker id>   rd_kafka_mock_partition_set_leader
+//   coordinator <transaction|group> <key> <broker id>   rd_kafka_mock_coordinator_set
 // Exits 0 on EOF of stdin, "quit", SIGTERM or SIGINT.
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -80,9 +82,11 @@ int main(int argc, char **argv) {
     while ((nl = line.find('\n')) != std::string::npos) {
       std::istringstream cmd(line.substr(0, nl));
       line.erase(0, nl + 1);
-      std::string op, arg;
+      std::string op, arg, arg2;
       int parts = 0;
-      cmd >> op >> arg >> parts;
+      cmd >> op >> arg;
+      if (op == "coordinator") cmd >> arg2;
+      cmd >> parts;
       bool ok = false;
       if (op == "quit") {
         g_stop = 1;
@@ -93,6 +97,14 @@ int main(int argc, char **argv) {
       } else if (op == "up") {
         ok = for_brokers(arg, n_brokers,
                          [mc](int id) { return rd_kafka_mock_broker_set_up(mc, id); });
+      } else if (op == "leader") {  // leader <topic> <partition> <broker>
+        int broker = 0;
+        cmd >> broker;
+        ok = rd_kafka_mock_partition_set_leader(mc, arg.c_str(), parts, broker) ==
+             RD_KAFKA_RESP_ERR_NO_ERROR;
+      } else if (op == "coordinator") {  // coordinator <type> <key> <broker>
+        ok = rd_kafka_mock_coordinator_set(mc, arg.c_str(), arg2.c_str(), parts) ==
+             RD_KAFKA_RESP_ERR_NO_ERROR;
       } else if (op == "topic") {
         ok = rd_kafka_mock_topic_create(mc, arg.c_str(), parts > 0 ? parts : 1, 1) ==
              RD_KAFKA_RESP_ERR_NO_ERROR;
