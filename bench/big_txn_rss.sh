@@ -33,6 +33,7 @@ SQLITE_SYNC=${SQLITE_SYNC:-FULL}
 }
 source scripts/lib/pg.sh
 source bench/lib/measure.sh
+source bench/lib/workloads.sh
 bench_workdir walrelay-bigtxn
 bench_init "$WORK"
 pg_start_cluster "$WORK/pg" max_wal_size=16GB checkpoint_timeout=30min autovacuum=off >/dev/null
@@ -47,7 +48,7 @@ BENCH_PIPELINE_YAML=""
 
 
 echo "walrelay big-transaction RSS bench, $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "machine: $(lscpu | sed -n 's/^Model name:\s*//p'), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB RAM; load $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_machine_line
 echo "PostgreSQL $(q -c 'SHOW server_version'); rows $ROWS; reps $REPS;" \
   "spool.spill_bytes ${SPILL_BYTES:-default 4194304}, pipeline.batch_max_bytes ${BATCH_MAX_BYTES:-default 16777216}," \
   "spool.segment_bytes ${SEGMENT_BYTES:-default 67108864}, sqlite synchronous $SQLITE_SYNC"

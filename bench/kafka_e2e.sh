@@ -52,6 +52,7 @@ for f in "$NULL_SINK" "$ROOT/$BUILD/plugins/walrelay-sink-kafka.so"; do
 done
 source scripts/lib/pg.sh
 source bench/lib/measure.sh
+source bench/lib/workloads.sh
 bench_workdir walrelay-kafka-bench
 bench_init "$WORK"
 
@@ -210,31 +211,11 @@ run_workload() {
   q -c "SELECT pg_drop_replication_slot('b_$name')" >/dev/null
 }
 
-q <<'SQL'
-CREATE TABLE bulk (id bigint PRIMARY KEY, a int, b text, c numeric(12,2), d timestamptz);
-CREATE TABLE small (id bigserial PRIMARY KEY, v int, t text);
-CREATE PUBLICATION bench_pub FOR ALL TABLES;
-SQL
-
-gen_bulk() {
-  q -c "INSERT INTO bulk SELECT g, g % 100, md5(g::text), g * 1.25, now() FROM generate_series(1, $BULK_ROWS) g"
-}
-gen_small() {
-  echo "INSERT INTO small (v, t) VALUES (random() * 1000, 'row');" >"$WORK/small.sql"
-  local per_client=$((SMALL_TXNS / SMALL_CLIENTS))
-  PGOPTIONS='-c synchronous_commit=off' PGTZ=UTC "$PG_BIN/pgbench" -n -h 127.0.0.1 -p "$PG_PORT" \
-    -U postgres -c "$SMALL_CLIENTS" -j 2 -t "$per_client" -f "$WORK/small.sql" postgres >/dev/null
-}
+bench_workload_tables
 
 echo "walrelay Kafka e2e catch-up bench, $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "machine: $(lscpu | sed -n 's/^Model name:\s*//p'), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB RAM; load $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_machine_line
 echo "PostgreSQL $(q -c 'SHOW server_version'); librdkafka $(pkg-config --modversion rdkafka 2>/dev/null || echo '?') mock cluster, 3 brokers, topic with 3 partitions; modes: $MODES; reps $REPS${KAFKA_YAML:+; extra sink options: $KAFKA_YAML}"
-for w in $WORKLOADS; do
-  case $w in
-    bulk) run_workload bulk "$BULK_ROWS" gen_bulk ;;
-    small) run_workload small "$((SMALL_TXNS / SMALL_CLIENTS * SMALL_CLIENTS))" gen_small ;;
-    *) echo "unknown workload $w" >&2; exit 2 ;;
-  esac
-done
+bench_run_workloads run_workload
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 if ((BAD)); then echo "MESSAGE COUNT MISMATCH (see above)" >&2; exit 1; fi

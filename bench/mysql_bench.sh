@@ -67,6 +67,7 @@ if ! command -v mariadb >/dev/null || ! command -v mariadb-install-db >/dev/null
 fi
 source scripts/lib/pg.sh
 source bench/lib/measure.sh
+source bench/lib/workloads.sh
 source bench/lib/mysql.sh
 BENCH_ON_EXIT=my_stop_server
 bench_workdir walrelay-mysqlbench
@@ -250,24 +251,10 @@ run_workload() {
   return 0
 }
 
-q <<'SQL'
-CREATE TABLE bulk (id bigint PRIMARY KEY, a int, b text, c numeric(12,2), d timestamptz);
-CREATE TABLE small (id bigserial PRIMARY KEY, v int, t text);
-CREATE PUBLICATION bench_pub FOR ALL TABLES;
-SQL
-
-gen_bulk() {
-  q -c "INSERT INTO bulk SELECT g, g % 100, md5(g::text), g * 1.25, now() FROM generate_series(1, $BULK_ROWS) g"
-}
-gen_small() {
-  echo "INSERT INTO small (v, t) VALUES (random() * 1000, 'row');" >"$WORK/small.sql"
-  local per_client=$((SMALL_TXNS / SMALL_CLIENTS))
-  PGOPTIONS='-c synchronous_commit=off' PGTZ=UTC "$PG_BIN/pgbench" -n -h 127.0.0.1 -p "$PG_PORT" \
-    -U postgres -c "$SMALL_CLIENTS" -j 2 -t "$per_client" -f "$WORK/small.sql" postgres >/dev/null
-}
+bench_workload_tables
 
 echo "walrelay MySQL sink bench, $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "machine: $(lscpu | sed -n 's/^Model name:\s*//p'), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB RAM; load $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_machine_line
 echo "PostgreSQL $(q -c 'SHOW server_version'); reps $REPS; sink options: socket, user root, database${SINK_OPTS:+, $SINK_OPTS} (others default)"
 echo "MariaDB $(m -e 'SELECT @@version'): mariadbd ${MY_OPTS[*]}"
 m -e "SELECT CONCAT('  innodb_flush_log_at_trx_commit=', @@innodb_flush_log_at_trx_commit, ' innodb_buffer_pool_size=', @@innodb_buffer_pool_size, ' innodb_log_file_size=', @@innodb_log_file_size, ' innodb_doublewrite=', @@innodb_doublewrite, ' innodb_flush_method=', @@innodb_flush_method, ' innodb_io_capacity=', @@innodb_io_capacity, ' log_bin=', @@log_bin, ' local_infile=', @@local_infile)"
