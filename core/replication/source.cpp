@@ -11,6 +11,7 @@
 
 #include "core/metrics/metrics.h"
 #include "core/pgoutput/decoder.h"
+#include "core/replication/read_pacer.h"
 #include "core/replication/replication_connection.h"
 #include "core/replication/wire.h"
 #include "core/snapshot/snapshot_runner.h"
@@ -24,8 +25,6 @@ namespace {
 constexpr std::chrono::seconds kSlotBusyWait(30);
 // Finished transactions collected before writing them to the journal in one go.
 constexpr size_t kMaxPending = 512;
-// After a drained read burst (docs/ARCHITECTURE.md, "Reading").
-constexpr std::chrono::microseconds kReadNap(1000);
 constexpr size_t kMaxPendingBytes = 8u << 20;
 
 std::string pg_version_text(int v) {
@@ -405,6 +404,8 @@ void Source::session(uint64_t start_lsn) {
   decoder_ = &decoder;
   next_feedback_ = std::chrono::steady_clock::now();
   bool busy = false;
+  size_t burst_bytes = 0;  // CopyData bytes read since the last nap
+  ReadPacer pacer;
   while (!stop_.requested()) {
     feedback_if_due(conn);
     heartbeat_if_due();
@@ -422,14 +423,15 @@ void Source::session(uint64_t start_lsn) {
       case ReplicationConnection::ReadResult::Message:
         handle_copy_message(conn, data, len);
         busy = true;
+        burst_bytes += len;
         break;
       case ReplicationConnection::ReadResult::Drained: {
         flush_pending(conn);
         if (busy) {
-          // Nap so the next read finds a batch of messages rather than one: waking per
-          // message costs the walsender more than it costs us (see docs/ARCHITECTURE.md).
-          // What was read is already spooled (flush_pending above): no added latency.
-          std::this_thread::sleep_for(kReadNap);
+          // Nap so the next read finds a batch of messages rather than one (ReadPacer).
+          // What was read is already spooled (flush_pending above).
+          std::this_thread::sleep_for(pacer.after_burst(burst_bytes));
+          burst_bytes = 0;
           busy = false;
           break;
         }
