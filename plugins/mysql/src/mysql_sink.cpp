@@ -33,6 +33,49 @@ std::string describe_identity(const wr_change &c, const TableShape &shape) {
   return out + ")";
 }
 
+/// A row the destination rejects (or cannot take): skipped under on_data_error: skip.
+class RowDataError : public sdk::Error {
+ public:
+  explicit RowDataError(const std::string &msg) : sdk::Error(WR_FATAL, msg) {}
+};
+
+/// MySQL errors that reject one row's data, not the connection, the table or the session.
+bool is_data_error(unsigned err) {
+  switch (err) {
+    case 1048:  // ER_BAD_NULL_ERROR
+    case 1062:  // ER_DUP_ENTRY
+    case 1216:  // ER_NO_REFERENCED_ROW
+    case 1217:  // ER_ROW_IS_REFERENCED
+    case 1264:  // ER_WARN_DATA_OUT_OF_RANGE
+    case 1265:  // WARN_DATA_TRUNCATED
+    case 1292:  // ER_TRUNCATED_WRONG_VALUE
+    case 1366:  // ER_TRUNCATED_WRONG_VALUE_FOR_FIELD
+    case 1367:  // ER_ILLEGAL_VALUE_FOR_TYPE
+    case 1406:  // ER_DATA_TOO_LONG
+    case 1451:  // ER_ROW_IS_REFERENCED_2
+    case 1452:  // ER_NO_REFERENCED_ROW_2
+    case 1586:  // ER_DUP_ENTRY_WITH_KEY_NAME
+    case 1690:  // ER_DATA_OUT_OF_RANGE
+    case 1859:  // ER_DUP_UNKNOWN_IN_INDEX
+    case 3140:  // ER_INVALID_JSON_TEXT (MySQL)
+    case 3819:  // ER_CHECK_CONSTRAINT_VIOLATED (MySQL)
+    case 4025:  // ER_CONSTRAINT_FAILED (MariaDB CHECK, also JSON_VALID)
+      return true;
+    default:
+      return false;
+  }
+}
+
+/// Throws RowDataError for a statement's data error, else Connection::fail.
+[[noreturn]] void fail_row(Connection &conn, MYSQL_STMT *stmt, const std::string &what) {
+  const unsigned err = mysql_stmt_errno(stmt);
+  if (is_data_error(err)) {
+    throw RowDataError(what + ": " + mysql_stmt_error(stmt) + " (MySQL error " +
+                       std::to_string(err) + ")");
+  }
+  conn.fail(stmt, what);
+}
+
 void set_bit(std::vector<uint64_t> &mask, size_t offset, size_t i) {
   mask[offset + i / 64] |= uint64_t{1} << (i % 64);
 }
@@ -71,6 +114,10 @@ MysqlSink::~MysqlSink() {
                          sdk::format_lsn(partial_.end_lsn) + " open: rolled back");
   }
   rollback();
+  if (skipped_rows_ > 0) {
+    log(WR_LOG_WARN, "skipped " + std::to_string(skipped_rows_) +
+                         " row(s) rejected by MySQL (on_data_error: skip)");
+  }
   if (skipped_changes_ > 0) {
     log(WR_LOG_INFO, "skipped " + std::to_string(skipped_changes_) +
                          " change(s) of excluded tables (include_tables / exclude_tables)");
@@ -153,7 +200,8 @@ void MysqlSink::apply(const wr_batch &batch_in) {
     partial_ = {};
     run_pending_drops(end);
   } catch (...) {
-    pending_inserts_.clear();
+    run_.clear();
+    run_keyed_ = 0;
     rollback();
     throw;
   }
@@ -171,8 +219,8 @@ void MysqlSink::apply_txns(const wr_batch &batch, wr_lsn stored, bool continued)
       apply_change(sdk::checked(txn.changes[i], "wr_change"));
     }
   }
-  // Inserts never stay pending across apply() calls: the host's changes die with the call.
-  flush_inserts();
+  // Runs never stay pending across apply() calls: the host's changes die with the call.
+  flush_run();
   if (skipped && !continued) {
     log(WR_LOG_WARN, "skipped " + std::to_string(skipped) +
                          " transaction(s) already applied (stored position " +
@@ -192,7 +240,7 @@ void MysqlSink::apply_change(const wr_change &c) {
       apply_row(c);
       return;
     case WR_CHANGE_TRUNCATE:
-      flush_inserts();
+      flush_run();
       apply_truncate(c);
       return;
     default:
@@ -221,9 +269,10 @@ bool MysqlSink::value_bytes(const wr_value &v, const ColumnInfo &col, const wr_c
       return true;
     case Conversion::Special:
       if (options_.special_floats_fail) {
-        throw sdk::fatal(describe(c, shape) + ": value " + sdk::describe_value(v) + " of column " +
-                         col.quoted + " has no " + col.type.decl + " equivalent in MySQL (" +
-                         describe_identity(c, shape) + "; special_floats is 'fail')");
+        throw RowDataError(describe(c, shape) + ": value " + sdk::describe_value(v) +
+                           " of column " + col.quoted + " has no " + col.type.decl +
+                           " equivalent in MySQL (" + describe_identity(c, shape) +
+                           "; special_floats is 'fail')");
       }
       if (warned_special_.insert(shape.quoted + "." + col.quoted).second) {
         log(WR_LOG_WARN, "column " + col.quoted + " of " + shape.quoted + " got " +
@@ -233,17 +282,17 @@ bool MysqlSink::value_bytes(const wr_value &v, const ColumnInfo &col, const wr_c
       return false;
     case Conversion::Malformed: {
       const std::string detail = malformed_detail(sdk::bytes(v), col.type.cls);
-      throw sdk::fatal(describe(c, shape) + ": malformed value " + sdk::describe_value(v) +
-                       " for column " + col.quoted + " (type oid " + std::to_string(col.type_oid) +
-                       ", " + describe_identity(c, shape) + ")" +
-                       (detail.empty() ? "" : ": " + detail));
+      throw RowDataError(describe(c, shape) + ": malformed value " + sdk::describe_value(v) +
+                         " for column " + col.quoted + " (type oid " +
+                         std::to_string(col.type_oid) + ", " + describe_identity(c, shape) + ")" +
+                         (detail.empty() ? "" : ": " + detail));
     }
     case Conversion::OutOfRange:
       break;
   }
-  throw sdk::fatal(describe(c, shape) + ": value " + sdk::describe_value(v) + " of column " +
-                   col.quoted + " is outside MySQL's " + col.type.decl + " range (" +
-                   describe_identity(c, shape) + ")");
+  throw RowDataError(describe(c, shape) + ": value " + sdk::describe_value(v) + " of column " +
+                     col.quoted + " is outside MySQL's " + col.type.decl + " range (" +
+                     describe_identity(c, shape) + ")");
 }
 
 void MysqlSink::bind_value(size_t j, const wr_value &v, const ColumnInfo &col, const wr_change &c,
@@ -266,11 +315,11 @@ void MysqlSink::bind_value(size_t j, const wr_value &v, const ColumnInfo &col, c
   lengths_[j] = out.size();
 }
 
-bool MysqlSink::load_data(const TableShape &shape) {
+bool MysqlSink::load_data(const TableShape &shape, const std::vector<const wr_change *> &run) {
   const size_t n = shape.columns.size();
-  const size_t rows = pending_inserts_.size();
+  const size_t rows = run.size();
   load_buf_.clear();
-  for (const wr_change *c : pending_inserts_) {
+  for (const wr_change *c : run) {
     for (size_t i = 0; i < n; ++i) {
       if (i) load_buf_ += '\t';
       std::string_view out;
@@ -282,8 +331,8 @@ bool MysqlSink::load_data(const TableShape &shape) {
     }
     load_buf_ += '\n';
   }
-  const wr_change &first = *pending_inserts_.front();
-  const wr_change &last = *pending_inserts_.back();
+  const wr_change &first = *run.front();
+  const wr_change &last = *run.back();
   const std::string what = "LOAD DATA of " + std::to_string(rows) + " rows into " + shape.quoted +
                            " (changes at LSN " + sdk::format_lsn(first.lsn) + " to " +
                            sdk::format_lsn(last.lsn) + ")";
@@ -320,15 +369,14 @@ bool MysqlSink::load_data(const TableShape &shape) {
       }
     }
   }
-  throw sdk::fatal(what + ": " + std::to_string(affected) + " rows loaded, " +
-                   std::to_string(warnings) + " warning(s)" + detail);
+  throw RowDataError(what + ": " + std::to_string(affected) + " rows loaded, " +
+                     std::to_string(warnings) + " warning(s)" + detail);
 }
 
 void MysqlSink::apply_row(const wr_change &c) {
   RelationState &rs = relation(*c.relation);
   const TableShape &shape = rs.shape;
   const size_t n = shape.columns.size();
-  const size_t words = mask_words(shape);
 
   const Op op = c.kind == WR_CHANGE_INSERT   ? Op::Insert
                 : c.kind == WR_CHANGE_UPDATE ? Op::Update
@@ -349,18 +397,49 @@ void MysqlSink::apply_row(const wr_change &c) {
                      std::to_string(c.n_old));
   }
 
-  if (op == Op::Insert) {
-    if (!pending_inserts_.empty()) {
-      const wr_relation *prev = pending_inserts_.front()->relation;
+  const bool is_keyed = op != Op::Insert && keyed(c, rs);
+  if (op == Op::Insert || is_keyed) {
+    if (!run_.empty()) {
+      const wr_relation *prev = run_.front()->relation;
       if (relation_key(*prev) != relation_key(*c.relation) ||
-          pending_inserts_.size() >= 64u * options_.insert_batch_rows) {
-        flush_inserts();
+          run_.size() >= 64u * options_.insert_batch_rows) {
+        flush_run();
       }
     }
-    pending_inserts_.push_back(&c);
+    run_.push_back(&c);
+    if (is_keyed) ++run_keyed_;
     return;
   }
-  flush_inserts();
+  flush_run();
+  execute_or_skip(c);
+}
+
+bool MysqlSink::keyed(const wr_change &c, const RelationState &rs) const {
+  const TableShape &shape = rs.shape;
+  if (!shape.use_primary_key() || shape.key_columns.empty()) return false;
+  if (c.kind == WR_CHANGE_DELETE) return c.old_kind == WR_OLD_KEY;
+  if (c.kind != WR_CHANGE_UPDATE || rs.extra_columns || shape.generation != rs.latest.generation) {
+    return false;
+  }
+  if (c.old_kind == WR_OLD_KEY) {
+    if (!same_key(c.old_values, c.new_values, shape.key_columns)) return false;  // key change
+  } else if (c.old_kind != WR_OLD_NONE) {
+    return false;
+  }
+  for (uint32_t i = 0; i < c.n_new; ++i) {
+    if (c.new_values[i].kind == WR_VALUE_UNCHANGED_TOAST) return false;
+  }
+  return true;
+}
+
+void MysqlSink::execute_row(const wr_change &c) {
+  RelationState &rs = relation(*c.relation);
+  const TableShape &shape = rs.shape;
+  const size_t n = shape.columns.size();
+  const size_t words = mask_words(shape);
+  const Op op = c.kind == WR_CHANGE_UPDATE ? Op::Update : Op::Delete;
+  const uint32_t old_kind = c.old_kind;
+  const bool needs_new = op != Op::Delete;
 
   mask_.assign(2 * words, 0);
   if (needs_new) {
@@ -392,10 +471,14 @@ void MysqlSink::apply_row(const wr_change &c) {
     conn_.fail(stmt, describe(c, shape) + ": binding " + describe_identity(c, shape));
   }
   if (mysql_stmt_execute(stmt) != 0) {
-    conn_.fail(stmt, describe(c, shape) + " of " + describe_identity(c, shape) + " failed");
+    fail_row(conn_, stmt, describe(c, shape) + " of " + describe_identity(c, shape) + " failed");
   }
   const my_ulonglong changed = mysql_stmt_affected_rows(stmt);
-  if (changed != 1) {
+  if (changed == 0) {
+    throw RowDataError(describe(c, shape) + ": no row matches " + describe_identity(c, shape) +
+                       ", expected exactly one");
+  }
+  if (changed != 1) {  // several rows changed: not undone by skipping, always fatal
     throw sdk::fatal(
         describe(c, shape) + ": " +
         (changed == 0 ? std::string("no row matches ") : std::to_string(changed) + " rows match ") +
@@ -403,17 +486,22 @@ void MysqlSink::apply_row(const wr_change &c) {
   }
 }
 
-void MysqlSink::flush_inserts() {
-  if (pending_inserts_.empty()) return;
-  const wr_change &first = *pending_inserts_.front();
+void MysqlSink::write_inserts(const std::vector<const wr_change *> &run, bool allow_skip) {
+  if (run.empty()) return;
+  const wr_change &first = *run.front();
   RelationState &rs = relation(*first.relation);
-  const TableShape &shape = rs.shape;
-  const size_t n = shape.columns.size();
-  const size_t total = pending_inserts_.size();
+  const size_t total = run.size();
+  const bool skip = allow_skip && options_.skip_data_errors;
   if (options_.load_data_min_rows > 0 && total >= options_.load_data_min_rows &&
-      load_data_allowed_ && load_data(shape)) {
-    pending_inserts_.clear();
-    return;
+      load_data_allowed_) {
+    if (skip) savepoint("walrelay_chunk");
+    try {
+      if (load_data(rs.shape, run)) return;
+    } catch (const RowDataError &e) {
+      if (!skip) throw;
+      // Some rows were refused: undo the load and find them with INSERTs.
+      rollback_to("walrelay_chunk");
+    }
   }
   size_t done = 0;
   while (done < total) {
@@ -424,10 +512,161 @@ void MysqlSink::flush_inserts() {
       rows = 1;
       while (rows * 2 <= left) rows *= 2;
     }
-    const wr_change &c0 = *pending_inserts_[done];
+    if (rows == 1) {
+      try {
+        insert_chunk(rs, run, done, 1);
+      } catch (const RowDataError &e) {
+        if (!skip) throw;
+        skip_row(e.what());
+      }
+    } else {
+      if (skip) savepoint("walrelay_chunk");
+      try {
+        insert_chunk(rs, run, done, rows);
+      } catch (const RowDataError &e) {
+        // InnoDB undid the failed statement (skip: the savepoint undoes it in any case).
+        // Row by row: the refused rows are skipped, or the first one is reported with its
+        // own key and LSN.
+        if (skip) rollback_to("walrelay_chunk");
+        for (size_t r = done; r < done + rows; ++r) {
+          try {
+            insert_chunk(rs, run, r, 1);
+          } catch (const RowDataError &row_error) {
+            if (!skip) throw;
+            skip_row(row_error.what());
+          }
+        }
+        if (!skip) throw;  // no row failed alone: report the statement's error
+      }
+    }
+    done += rows;
+  }
+}
+
+void MysqlSink::insert_chunk(RelationState &rs, const std::vector<const wr_change *> &run,
+                             size_t done, uint32_t rows) {
+  const TableShape &shape = rs.shape;
+  const wr_change &c0 = *run[done];
+  CachedStatement *cs;
+  try {
+    cs = &rs.statements.get(conn_, shape, Op::Insert, WR_OLD_NONE, {}, rows);
+  } catch (const sdk::Error &e) {
+    throw sdk::Error(e.status(), describe(c0, shape) + ": " + e.what());
+  }
+  const size_t m = cs->plan.size();
+  size_binds(m);
+  for (size_t j = 0; j < m; ++j) {
+    const BindSlot slot = cs->plan[j];
+    const wr_change &c = *run[done + slot.row];
+    bind_value(j, c.new_values[slot.column], shape.columns[slot.column], c, shape);
+  }
+  const wr_change &last = *run[done + rows - 1];
+  auto what = [&] {
+    if (rows == 1) return describe(c0, shape) + " of " + describe_identity(c0, shape);
+    return "INSERT of " + std::to_string(rows) + " rows into " + shape.quoted +
+           " (changes at LSN " + sdk::format_lsn(c0.lsn) + " to " + sdk::format_lsn(last.lsn) +
+           ", first " + describe_identity(c0, shape) + ")";
+  };
+  MYSQL_STMT *stmt = cs->stmt.get();
+  if (mysql_stmt_bind_param(stmt, binds_.data()) != 0) conn_.fail(stmt, what() + ": binding");
+  if (mysql_stmt_execute(stmt) != 0) fail_row(conn_, stmt, what() + " failed");
+  const my_ulonglong affected = mysql_stmt_affected_rows(stmt);
+  if (affected != rows) {
+    throw sdk::fatal(what() + ": " + std::to_string(affected) + " rows inserted, expected " +
+                     std::to_string(shape.columns.empty() ? 0 : rows));
+  }
+}
+
+void MysqlSink::execute_or_skip(const wr_change &c) {
+  if (!options_.skip_data_errors) {
+    execute_row(c);
+    return;
+  }
+  try {
+    execute_row(c);
+  } catch (const RowDataError &e) {
+    skip_row(e.what());
+  }
+}
+
+void MysqlSink::skip_row(const std::string &error) {
+  ++skipped_rows_;
+  log(WR_LOG_WARN, "skipped a row (on_data_error: skip): " + error);
+}
+
+void MysqlSink::savepoint(const char *name) {
+  conn_.exec(std::string("SAVEPOINT ") + name, "setting a savepoint");
+}
+
+void MysqlSink::rollback_to(const char *name) {
+  conn_.exec(std::string("ROLLBACK TO SAVEPOINT ") + name, "rolling back to a savepoint");
+}
+
+namespace {
+/// Most updates/deletes a run holds before it is batched: below, one statement per change
+/// is fewer round trips than SAVEPOINT + DELETE + INSERT.
+constexpr size_t kMinKeyedRun = 4;
+}  // namespace
+
+void MysqlSink::flush_run() {
+  if (run_.empty()) return;
+  if (run_keyed_ == 0) {
+    write_inserts(run_);
+  } else if (run_keyed_ < kMinKeyedRun) {
+    replay_run();
+  } else {
+    RelationState &rs = relation(*run_.front()->relation);
+    coalesce(run_, rs.shape.key_columns, coalesced_);
+    savepoint("walrelay_run");
+    try {
+      delete_keys(rs, coalesced_.deletes);
+      run_rows_.clear();
+      for (uint32_t i : coalesced_.inserts) run_rows_.push_back(run_[i]);
+      // Never skip here: the row's DELETE already ran, a skip would lose the row. The
+      // replay below skips (on_data_error: skip) with row-by-row semantics.
+      write_inserts(run_rows_, false);
+    } catch (const sdk::Error &e) {
+      // A data error (missing row, duplicate key, bad value): undo the batch's statements
+      // and apply the run row by row, which fails on the culprit with its own message.
+      if (e.status() != WR_FATAL || !conn_.connected()) throw;
+      rollback_to("walrelay_run");
+      replay_run();
+    }
+  }
+  run_.clear();
+  run_keyed_ = 0;
+}
+
+void MysqlSink::replay_run() {
+  run_rows_.clear();
+  for (const wr_change *c : run_) {
+    if (c->kind == WR_CHANGE_INSERT) {
+      run_rows_.push_back(c);
+      continue;
+    }
+    write_inserts(run_rows_);
+    run_rows_.clear();
+    execute_or_skip(*c);
+  }
+  write_inserts(run_rows_);
+  run_rows_.clear();
+}
+
+void MysqlSink::delete_keys(RelationState &rs, const std::vector<uint32_t> &which) {
+  const TableShape &shape = rs.shape;
+  const size_t total = which.size();
+  size_t done = 0;
+  while (done < total) {
+    const size_t left = total - done;
+    uint32_t rows = options_.insert_batch_rows;
+    if (left < rows) {
+      rows = 1;
+      while (rows * 2 <= left) rows *= 2;
+    }
+    const wr_change &c0 = *run_[which[done]];
     CachedStatement *cs;
     try {
-      cs = &rs.statements.get(conn_, shape, Op::Insert, WR_OLD_NONE, {}, rows);
+      cs = &rs.statements.get(conn_, shape, Op::DeleteKeys, WR_OLD_NONE, {}, rows);
     } catch (const sdk::Error &e) {
       throw sdk::Error(e.status(), describe(c0, shape) + ": " + e.what());
     }
@@ -435,13 +674,12 @@ void MysqlSink::flush_inserts() {
     size_binds(m);
     for (size_t j = 0; j < m; ++j) {
       const BindSlot slot = cs->plan[j];
-      const wr_change &c = *pending_inserts_[done + slot.row];
-      bind_value(j, c.new_values[slot.column], shape.columns[slot.column], c, shape);
+      const wr_change &c = *run_[which[done + slot.row]];
+      bind_value(j, key_values(c)[slot.column], shape.columns[slot.column], c, shape);
     }
-    const wr_change &last = *pending_inserts_[done + rows - 1];
+    const wr_change &last = *run_[which[done + rows - 1]];
     auto what = [&] {
-      if (rows == 1) return describe(c0, shape) + " of " + describe_identity(c0, shape);
-      return "INSERT of " + std::to_string(rows) + " rows into " + shape.quoted +
+      return "DELETE of " + std::to_string(rows) + " keys from " + shape.quoted +
              " (changes at LSN " + sdk::format_lsn(c0.lsn) + " to " + sdk::format_lsn(last.lsn) +
              ", first " + describe_identity(c0, shape) + ")";
     };
@@ -450,12 +688,11 @@ void MysqlSink::flush_inserts() {
     if (mysql_stmt_execute(stmt) != 0) conn_.fail(stmt, what() + " failed");
     const my_ulonglong affected = mysql_stmt_affected_rows(stmt);
     if (affected != rows) {
-      throw sdk::fatal(what() + ": " + std::to_string(affected) + " rows inserted, expected " +
-                       std::to_string(n ? rows : 0));
+      throw sdk::fatal(what() + ": " + std::to_string(affected) + " rows matched, expected " +
+                       std::to_string(rows));
     }
     done += rows;
   }
-  pending_inserts_.clear();
 }
 
 void MysqlSink::apply_truncate(const wr_change &c) {

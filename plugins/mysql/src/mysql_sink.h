@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "checkpoint.h"
+#include "coalesce.h"
 #include "connection.h"
 #include "load_data.h"
 #include "options.h"
@@ -40,10 +41,10 @@ class MysqlSink {
   /// Applies every transaction of `batch` in order plus the checkpoint, in one MySQL
   /// transaction. DDL (create table, add / modify column) runs first, outside it, since
   /// MySQL commits DDL implicitly; column drops (drop_columns) run after the commit.
-  /// Changes of tables skipped by include_tables / exclude_tables are counted, not applied. On error rolls back and throws: WR_RETRY for lost
-  /// connections, deadlocks and lock wait timeouts (the connection is re-opened on the
-  /// next call), WR_FATAL naming table, key and LSN otherwise. Transactions whose end_lsn
-  /// is at or below the stored checkpoint are skipped.
+  /// Changes of tables skipped by include_tables / exclude_tables are counted, not applied. On
+  /// error rolls back and throws: WR_RETRY for lost connections, deadlocks and lock wait timeouts
+  /// (the connection is re-opened on the next call), WR_FATAL naming table, key and LSN otherwise.
+  /// Transactions whose end_lsn is at or below the stored checkpoint are skipped.
   ///
   /// Partial transactions (WR_CAP_PARTIAL_TXN, batch.flags): a piece flagged
   /// WR_BATCH_TXN_CONTINUES leaves the MySQL transaction open (no checkpoint, no COMMIT);
@@ -60,6 +61,7 @@ class MysqlSink {
     TableShape shape;   ///< the generation statements are currently prepared for
     TableShape latest;  ///< the highest generation whose DDL ran
     StatementCache statements;
+    bool extra_columns = false;  ///< the MySQL table has columns `latest` lacks
   };
   /// A column to drop (drop_columns: true) once a commit covers the change that brought
   /// the generation without it: older generations may still be replayed until then.
@@ -93,10 +95,40 @@ class MysqlSink {
   /// The cached state of `rel` (prepare_relations ran for it).
   RelationState &relation(const wr_relation &rel);
   void apply_change(const wr_change &c);
+  /// Validates a row change and queues it in the run (inserts, keyed updates / deletes) or
+  /// applies it at once (after flushing the run).
   void apply_row(const wr_change &c);
+  /// Runs one UPDATE or DELETE as its own statement, checking it matched one row. Data
+  /// errors (see is_data_error, conversions, no row matched) throw RowDataError.
+  void execute_row(const wr_change &c);
+  /// execute_row, skipping the row with a warning on a data error (on_data_error: skip).
+  void execute_or_skip(const wr_change &c);
+  /// Logs a row skipped by on_data_error: skip.
+  void skip_row(const std::string &error);
+  /// Sends rows [done, done + rows) of `run` as one INSERT statement.
+  void insert_chunk(RelationState &rs, const std::vector<const wr_change *> &run, size_t done,
+                    uint32_t rows);
+  /// SAVEPOINT / ROLLBACK TO SAVEPOINT `name`.
+  void savepoint(const char *name);
+  void rollback_to(const char *name);
+  /// True when UPDATE/DELETE `c` may join a keyed run: found by an unchanged primary key,
+  /// a DELETE by key, or an UPDATE carrying the full new row (no unchanged TOAST) of a
+  /// table with no columns beyond the relation's.
+  bool keyed(const wr_change &c, const RelationState &rs) const;
   void apply_truncate(const wr_change &c);
-  /// Sends the pending run of INSERTs (same relation) as multi-row INSERTs.
-  void flush_inserts();
+  /// Applies the pending run (one relation): INSERTs only as multi-row INSERTs / LOAD DATA;
+  /// with at least kMinKeyedRun updates/deletes coalesced per key as DELETE ... IN + INSERT
+  /// under a savepoint (on any data error: back to the savepoint, then row by row, which
+  /// reports the failing row exactly as without batching); fewer: row by row.
+  void flush_run();
+  /// Applies the run in order, one statement per update/delete.
+  void replay_run();
+  /// Sends `rows` (INSERTs of one relation) as multi-row INSERTs or LOAD DATA. With
+  /// `allow_skip` and on_data_error: skip, refused rows are skipped (see README).
+  void write_inserts(const std::vector<const wr_change *> &rows, bool allow_skip = true);
+  /// DELETE ... WHERE key IN (...) of the keys of run_[i] for i in `which`, in chunks of
+  /// insert_batch_rows; throws fatal unless every key matched exactly one row.
+  void delete_keys(RelationState &rs, const std::vector<uint32_t> &which);
   /// Converts and binds value `v` of column `col` into slot `j` of the bind arrays.
   void bind_value(size_t j, const wr_value &v, const ColumnInfo &col, const wr_change &c,
                   const TableShape &shape);
@@ -104,9 +136,9 @@ class MysqlSink {
   /// Throws for values with no MySQL equivalent (naming table, column, key and LSN).
   bool value_bytes(const wr_value &v, const ColumnInfo &col, const wr_change &c,
                    const TableShape &shape, std::string &scratch, std::string_view &out);
-  /// Sends pending_inserts_ through LOAD DATA LOCAL INFILE; false when the server refuses
-  /// LOCAL INFILE (the caller falls back to INSERTs). Warnings are fatal.
-  bool load_data(const TableShape &shape);
+  /// Sends `rows` through LOAD DATA LOCAL INFILE; false when the server refuses LOCAL
+  /// INFILE (the caller falls back to INSERTs). Warnings are fatal.
+  bool load_data(const TableShape &shape, const std::vector<const wr_change *> &rows);
   /// Rolls back the open transaction (if any). Never throws.
   void rollback() noexcept;
   void log(wr_log_level level, const std::string &msg) const;
@@ -134,8 +166,13 @@ class MysqlSink {
   std::unordered_map<uint64_t, bool> excluded_;  ///< (relation id, generation) -> skipped
   std::set<std::string> logged_excluded_;        ///< "schema.table" already logged
   uint64_t skipped_changes_ = 0;
-  std::vector<const wr_change *> pending_inserts_;
-  std::set<std::string> warned_special_;  ///< columns already warned about NaN/Infinity
+  uint64_t skipped_rows_ = 0;  ///< rows skipped by on_data_error: skip
+  /// The pending run: consecutive INSERTs and keyed UPDATEs/DELETEs of one relation.
+  std::vector<const wr_change *> run_;
+  size_t run_keyed_ = 0;  ///< updates/deletes in run_
+  CoalescedRun coalesced_;
+  std::vector<const wr_change *> run_rows_;  ///< scratch: inserts of a run being applied
+  std::set<std::string> warned_special_;     ///< columns already warned about NaN/Infinity
   // Scratch reused across rows (no per-row allocation once grown).
   std::vector<uint64_t> mask_;
   /// Sizes the reused bind buffers for a statement with `m` parameters.

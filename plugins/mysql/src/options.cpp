@@ -139,6 +139,14 @@ SinkOptions SinkOptions::parse(const sdk::Config &config) {
   if (tc != "follow" && tc != "fail")
     bad(config, "type_change", "must be follow or fail, got '" + tc + "'");
   o.type_change_follow = tc == "follow";
+  const std::string de = lower(config.get_or("on_data_error", "fail"));
+  if (de != "fail" && de != "skip")
+    bad(config, "on_data_error", "must be fail or skip, got '" + de + "'");
+  o.skip_data_errors = de == "skip";
+  const std::string arrays = lower(config.get_or("arrays", "json"));
+  if (arrays != "json" && arrays != "text")
+    bad(config, "arrays", "must be json or text, got '" + arrays + "'");
+  o.arrays_json = arrays == "json";
   o.include_tables = parse_list(config, "include_tables");
   o.exclude_tables = parse_list(config, "exclude_tables");
   o.table_map = parse_map(config, "table_map", "schema.table=table");
@@ -150,8 +158,8 @@ SinkOptions SinkOptions::parse(const sdk::Config &config) {
     }
     auto [it, fresh] = targets.emplace(from.substr(0, dot) + "\n" + to, from);
     if (!fresh) {
-      bad(config, "table_map", "maps both '" + it->second + "' and '" + from + "' to table '" +
-                                   to + "'");
+      bad(config, "table_map",
+          "maps both '" + it->second + "' and '" + from + "' to table '" + to + "'");
     }
   }
   return o;

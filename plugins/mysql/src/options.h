@@ -51,6 +51,12 @@ inline constexpr wr_option kOptions[] = {
      "skip these source tables, e.g. \"public.tmp_*\" (wins over include_tables)"},
     {"table_map", WR_OPT_STRING, 0, "",
      "source table to destination table name, e.g. \"public.users=app_users\""},
+    {"arrays", WR_OPT_STRING, 0, "json",
+     "arrays of built-in types: json (JSON array) or text (PostgreSQL's array text in "
+     "LONGTEXT)"},
+    {"on_data_error", WR_OPT_STRING, 0, "fail",
+     "a row rejected by MySQL (duplicate key, value too long / out of range, constraint, "
+     "missing row): fail the batch, or skip the row with a warning"},
 };
 
 /// TLS mode (the values of ssl_mode).
@@ -78,11 +84,14 @@ struct SinkOptions {
   std::string collation = "utf8mb4_nopad_bin";
   bool schema_change_fail = false;  ///< schema_change: fail (true) or follow (false)
   bool drop_columns = false;
-  bool type_change_follow = false;  ///< type_change: follow (true) or fail (false)
+  bool type_change_follow = false;          ///< type_change: follow (true) or fail (false)
   std::vector<std::string> include_tables;  ///< glob patterns over "schema.table"
   std::vector<std::string> exclude_tables;  ///< glob patterns over "schema.table"
   /// "schema.table" -> destination table name (in the database the schema maps to).
   std::map<std::string, std::string> table_map;
+  bool skip_data_errors = false;
+  bool arrays_json = true;  ///< arrays: json (true) or text (false)  ///< on_data_error: skip
+                            ///< (true) or fail (false)
 
   /// Parses and validates `config` (unknown keys are rejected by the SDK adapter before);
   /// throws sdk::invalid_config naming the key.

@@ -7,7 +7,9 @@ namespace {
 /// Most nesting accepted (PostgreSQL allows 6 dimensions).
 constexpr int kMaxDepth = 6;
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 
 /// True when `t` is a JSON number (RFC 8259 grammar).
 bool json_number(std::string_view t) {
@@ -100,8 +102,10 @@ class Parser {
       }
       pos_ = close + 1;
     }
-    if (pos_ >= t_.size() || t_[pos_] != '=') fail("expected '=' after dimension bounds");
-    else ++pos_;
+    if (pos_ >= t_.size() || t_[pos_] != '=')
+      fail("expected '=' after dimension bounds");
+    else
+      ++pos_;
   }
 
   void array(int depth) {
@@ -307,8 +311,7 @@ bool array_element_kind(uint32_t oid, ArrayElement &kind) {
   }
 }
 
-bool array_to_json(std::string_view text, ArrayElement kind, std::string &out,
-                   std::string &error) {
+bool array_to_json(std::string_view text, ArrayElement kind, std::string &out, std::string &error) {
   out.clear();
   error.clear();
   return Parser(text, kind, out, error).run();

@@ -24,7 +24,6 @@ bool array_element_kind(uint32_t oid, ArrayElement &kind);
 /// into a JSON array in `out` (cleared first): `[1,2,null]`, `["a b","c\"d"]`,
 /// `[[1,2],[3,4]]`. Elements are separated by `,`. On malformed input returns false and
 /// sets `error` to what is wrong and the byte offset; `out` is then unspecified.
-bool array_to_json(std::string_view text, ArrayElement kind, std::string &out,
-                   std::string &error);
+bool array_to_json(std::string_view text, ArrayElement kind, std::string &out, std::string &error);
 
 }  // namespace walrelay::mysql

@@ -67,6 +67,11 @@ TablePlan plan_table(Connection &conn, const TableShape &shape, const SchemaPoli
     plan.statements.push_back(create_table_sql(shape, policy.collation));
     return plan;
   }
+  for (const std::string &have : *cols) {
+    bool known = false;
+    for (const ColumnInfo &c : shape.columns) known = known || sdk::ascii_iequal(have, c.name);
+    plan.extra_columns = plan.extra_columns || !known;
+  }
   std::string alter;
   auto add_clause = [&](const std::string &clause) {
     alter += alter.empty() ? "ALTER TABLE " + shape.quoted + " " : ", ";

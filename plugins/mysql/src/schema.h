@@ -25,6 +25,9 @@ struct TablePlan {
   std::vector<std::string> added;     ///< columns ADDed
   std::vector<std::string> modified;  ///< columns MODIFYed to their new type
   std::vector<std::string> statements;
+  /// The existing table has columns the shape lacks (kept dropped columns, columns added
+  /// in MySQL): rows must then be UPDATEd in place, never replaced by DELETE + INSERT.
+  bool extra_columns = false;
   bool empty() const { return statements.empty(); }
 };
 

@@ -16,42 +16,78 @@ const ColumnInfo *find_column(const TableShape &shape, const std::string &name) 
 /// Names of the built-in types the type map knows (pg_type.dat typname).
 const char *builtin_name(uint32_t oid) {
   switch (oid) {
-    case 16: return "bool";
-    case 17: return "bytea";
-    case 18: return "\"char\"";
-    case 19: return "name";
-    case 20: return "int8";
-    case 21: return "int2";
-    case 23: return "int4";
-    case 25: return "text";
-    case 26: return "oid";
-    case 114: return "json";
-    case 142: return "xml";
-    case 700: return "float4";
-    case 701: return "float8";
-    case 790: return "money";
-    case 869: return "inet";
-    case 1042: return "bpchar";
-    case 1043: return "varchar";
-    case 1082: return "date";
-    case 1083: return "time";
-    case 1114: return "timestamp";
-    case 1184: return "timestamptz";
-    case 1186: return "interval";
-    case 1266: return "timetz";
-    case 1700: return "numeric";
-    case 2950: return "uuid";
-    case 3802: return "jsonb";
-    case 1000: return "bool[]";
-    case 1005: return "int2[]";
-    case 1007: return "int4[]";
-    case 1009: return "text[]";
-    case 1015: return "varchar[]";
-    case 1016: return "int8[]";
-    case 1021: return "float4[]";
-    case 1022: return "float8[]";
-    case 1231: return "numeric[]";
-    default: return nullptr;
+    case 16:
+      return "bool";
+    case 17:
+      return "bytea";
+    case 18:
+      return "\"char\"";
+    case 19:
+      return "name";
+    case 20:
+      return "int8";
+    case 21:
+      return "int2";
+    case 23:
+      return "int4";
+    case 25:
+      return "text";
+    case 26:
+      return "oid";
+    case 114:
+      return "json";
+    case 142:
+      return "xml";
+    case 700:
+      return "float4";
+    case 701:
+      return "float8";
+    case 790:
+      return "money";
+    case 869:
+      return "inet";
+    case 1042:
+      return "bpchar";
+    case 1043:
+      return "varchar";
+    case 1082:
+      return "date";
+    case 1083:
+      return "time";
+    case 1114:
+      return "timestamp";
+    case 1184:
+      return "timestamptz";
+    case 1186:
+      return "interval";
+    case 1266:
+      return "timetz";
+    case 1700:
+      return "numeric";
+    case 2950:
+      return "uuid";
+    case 3802:
+      return "jsonb";
+    case 1000:
+      return "bool[]";
+    case 1005:
+      return "int2[]";
+    case 1007:
+      return "int4[]";
+    case 1009:
+      return "text[]";
+    case 1015:
+      return "varchar[]";
+    case 1016:
+      return "int8[]";
+    case 1021:
+      return "float4[]";
+    case 1022:
+      return "float8[]";
+    case 1231:
+      return "numeric[]";
+    default:
+      return nullptr;
   }
 }
 
@@ -79,8 +115,8 @@ GenerationDiff diff_generations(const TableShape &before, const TableShape &afte
       d.added.push_back(c.name);
       continue;
     }
-    const bool pg_changed = old->type_oid != c.type_oid || old->typmod != c.typmod ||
-                            old->type_name != c.type_name;
+    const bool pg_changed =
+        old->type_oid != c.type_oid || old->typmod != c.typmod || old->type_name != c.type_name;
     const bool mysql_changed = old->type.decl != c.type.decl || old->type.cls != c.type.cls;
     if (pg_changed && mysql_changed) {
       d.retyped.push_back({c.name, pg_type_label(old->type_oid, old->typmod, old->type_name),

@@ -23,8 +23,8 @@ bool MysqlSink::excluded(const wr_relation &rel) {
 }
 
 TableShape MysqlSink::shape_of(const wr_relation &rel) const {
-  return TableShape::from_relation(rel, options_.schema_map, options_.database,
-                                   options_.table_map);
+  return TableShape::from_relation(rel, options_.schema_map, options_.database, options_.table_map,
+                                   options_.arrays_json);
 }
 
 void MysqlSink::prepare_relations(const wr_batch &batch, bool in_open_txn) {
@@ -95,6 +95,7 @@ void MysqlSink::prepare_relations(const wr_batch &batch, bool in_open_txn) {
       it = relations_.emplace(rel.relation_id, std::make_unique<RelationState>()).first;
     }
     it->second->statements.clear();
+    it->second->extra_columns = plan.extra_columns;
     it->second->latest = shape;
     it->second->shape = std::move(shape);
     if (!plan.empty() && in_open_txn) {

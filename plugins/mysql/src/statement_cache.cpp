@@ -93,6 +93,29 @@ CachedStatement build_statement(const TableShape &shape, Op op, uint32_t old_kin
     case Op::Truncate:
       sql = "DELETE FROM " + shape.quoted;
       break;
+    case Op::DeleteKeys: {
+      if (shape.key_columns.empty()) {
+        throw sdk::fatal("table " + shape.quoted + " has no key columns to delete rows by");
+      }
+      sql = "DELETE FROM " + shape.quoted + " WHERE ";
+      const bool single = shape.key_columns.size() == 1;
+      if (single) sql += shape.columns[shape.key_columns[0]].quoted + " IN (";
+      for (uint32_t r = 0; r < rows; ++r) {
+        if (single) {
+          sql += r ? ",?" : "?";
+        } else {
+          sql += r ? " OR (" : "(";
+          for (size_t k = 0; k < shape.key_columns.size(); ++k) {
+            if (k) sql += " AND ";
+            sql += shape.columns[shape.key_columns[k]].quoted + " = ?";
+          }
+          sql += ")";
+        }
+        for (uint32_t k : shape.key_columns) cs.plan.push_back({ValueSource::Old, k, r});
+      }
+      if (single) sql += ")";
+      break;
+    }
   }
   return cs;
 }

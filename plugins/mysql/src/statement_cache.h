@@ -13,13 +13,13 @@
 namespace walrelay::mysql {
 
 /// The statement kinds the sink issues.
-enum class Op : uint8_t { Insert, Update, Delete, Truncate };
+enum class Op : uint8_t { Insert, Update, Delete, Truncate, DeleteKeys };
 
 /// Where a statement parameter takes its value from.
 enum class ValueSource : uint8_t { New, Old };
 
 /// One statement parameter: bound from values[column] of `source` of row `row` (multi-row
-/// INSERT; 0 otherwise).
+/// INSERT and DELETE by keys; 0 otherwise).
 struct BindSlot {
   ValueSource source;
   uint32_t column;
@@ -34,7 +34,7 @@ struct BindSlot {
 struct CachedStatement {
   Op op;
   uint32_t old_kind;  ///< WR_OLD_* used to find the row (update/delete)
-  uint32_t rows = 1;  ///< rows of a multi-row INSERT
+  uint32_t rows = 1;  ///< rows of a multi-row INSERT, keys of a DELETE by keys
   std::vector<uint64_t> mask;
   Stmt stmt;
   std::vector<BindSlot> plan;
@@ -50,6 +50,9 @@ inline size_t mask_words(const TableShape &shape) { return (shape.columns.size()
 ///  - UPDATE/DELETE by key (old KEY tuple, or key columns of the new tuple): WHERE k = ?.
 ///  - UPDATE/DELETE by FULL old row: WHERE c <=> ? AND ... LIMIT 1.
 ///  - TRUNCATE: DELETE FROM t (TRUNCATE TABLE would commit the batch implicitly).
+///  - DELETE by keys (`rows` keys, bound from the key columns of row r's key values):
+///    WHERE k IN (?,..) for one key column, WHERE (k1 = ? AND k2 = ?) OR (..) for more
+///    (an OR of equalities always gets range access on the primary key).
 CachedStatement build_statement(const TableShape &shape, Op op, uint32_t old_kind,
                                 std::span<const uint64_t> mask, uint32_t rows = 1);
 

@@ -6,14 +6,14 @@ namespace walrelay::mysql {
 TableShape TableShape::from_relation(const wr_relation &rel,
                                      const std::map<std::string, std::string> &schema_map,
                                      const std::string &default_db,
-                                     const std::map<std::string, std::string> &table_map) {
+                                     const std::map<std::string, std::string> &table_map,
+                                     bool arrays_json) {
   TableShape s;
   s.relation_id = rel.relation_id;
   s.generation = rel.generation;
   s.replica_identity = rel.replica_identity;
-  s.dest =
-      destination(rel.schema ? rel.schema : "", rel.name ? rel.name : "", schema_map, default_db,
-                  table_map);
+  s.dest = destination(rel.schema ? rel.schema : "", rel.name ? rel.name : "", schema_map,
+                       default_db, table_map);
   s.quoted = qualified(s.dest);
   const bool pk = (rel.replica_identity == WR_REPLICA_IDENTITY_DEFAULT ||
                    rel.replica_identity == WR_REPLICA_IDENTITY_INDEX);
@@ -28,7 +28,7 @@ TableShape TableShape::from_relation(const wr_relation &rel,
     if (c.type_name != nullptr) info.type_name = c.type_name;
     info.key = (c.flags & WR_COLUMN_KEY) != 0;
     // Only primary key columns need an indexable type.
-    info.type = map_type(c.type_oid, c.typmod, info.key && pk, c.type_name != nullptr);
+    info.type = map_type(c.type_oid, c.typmod, info.key && pk, c.type_name != nullptr, arrays_json);
     if (info.key) s.key_columns.push_back(i);
     s.columns.push_back(std::move(info));
   }

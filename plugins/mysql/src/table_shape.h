@@ -40,7 +40,8 @@ struct TableShape {
   static TableShape from_relation(const wr_relation &rel,
                                   const std::map<std::string, std::string> &schema_map,
                                   const std::string &default_db,
-                                  const std::map<std::string, std::string> &table_map = {});
+                                  const std::map<std::string, std::string> &table_map = {},
+                                  bool arrays_json = true);
 
   /// True when the created table gets a PRIMARY KEY: replica identity DEFAULT or INDEX and
   /// at least one key column (REPLICA IDENTITY FULL marks every column as key).

@@ -121,10 +121,11 @@ bool expect(std::string_view t, size_t &pos, char c) {
 
 }  // namespace
 
-MysqlType map_type(uint32_t oid, int32_t typmod, bool key, bool user_type) {
+MysqlType map_type(uint32_t oid, int32_t typmod, bool key, bool user_type, bool arrays_json) {
   if (user_type) return {"VARCHAR(255)", ValueClass::Text};
   ArrayElement element;
   if (array_element_kind(oid, element)) {
+    if (!arrays_json) return {key ? "VARCHAR(255)" : "LONGTEXT", ValueClass::Text};
     const ValueClass cls = element == ArrayElement::Number ? ValueClass::ArrayNumber
                            : element == ArrayElement::Bool ? ValueClass::ArrayBool
                                                            : ValueClass::ArrayString;

@@ -33,8 +33,11 @@ struct MysqlType {
 
 /// Maps a source column. `key`: the column is part of the primary key (TEXT/BLOB types
 /// become VARCHAR(255)/VARBINARY(1024), which MySQL can index). `user_type`: the source
-/// sent a Type message for it (enum, domain, composite).
-MysqlType map_type(uint32_t type_oid, int32_t typmod, bool key, bool user_type);
+/// sent a Type message for it (enum, domain, composite). `arrays_json` (option arrays:
+/// json): arrays of built-in types become JSON; false (arrays: text): their text output in
+/// LONGTEXT (key: VARCHAR(255)).
+MysqlType map_type(uint32_t type_oid, int32_t typmod, bool key, bool user_type,
+                   bool arrays_json = true);
 
 /// Outcome of convert_value.
 enum class Conversion : uint8_t {

@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace wrmysql {
@@ -28,12 +29,18 @@ namespace wrmysql {
 using Rows = std::vector<std::vector<std::string>>;
 
 /// One client connection (root, no password: the server runs with --skip-grant-tables).
-/// Methods throw std::runtime_error with the server message and the SQL.
+/// Methods throw std::runtime_error with the server message and the SQL. `tls`: require
+/// TLS (without verifying the server certificate).
 class Client {
  public:
-  Client(unsigned port, const std::string &database = "") {
+  Client(unsigned port, const std::string &database = "", bool tls = false) {
     db_ = mysql_init(nullptr);
     mysql_options(db_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    if (tls) {
+      const my_bool yes = 1, no = 0;
+      mysql_options(db_, MYSQL_OPT_SSL_ENFORCE, &yes);
+      mysql_options(db_, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &no);
+    }
     if (!mysql_real_connect(db_, "127.0.0.1", "root", "",
                             database.empty() ? nullptr : database.c_str(), port, nullptr, 0)) {
       std::string msg = mysql_error(db_);
@@ -87,10 +94,16 @@ class Client {
 /// at a free port with its socket and tmpdir in the dir, --skip-grant-tables,
 /// --local-infile=1, as the current OS user (root included). The child gets SIGKILL when the
 /// test process dies (PR_SET_PDEATHSIG). The destructor stops it (SIGTERM, then SIGKILL after 30 s)
-/// and removes the dir unless WALRELAY_KEEP_TEST_DIRS is set.
+/// and removes the dir unless WALRELAY_KEEP_TEST_DIRS is set. `extra_args` are appended to
+/// mariadbd's arguments (e.g. --ssl-cert=...); `tls`: the start-up probe connects with TLS
+/// (needed with --require-secure-transport=ON). `skip_grant_tables` false: privileges are
+/// checked (root@127.0.0.1 has no password); grant checks also enforce
+/// require_secure_transport.
 class MariaDbServer {
  public:
-  MariaDbServer() {
+  explicit MariaDbServer(std::vector<std::string> extra_args = {}, bool tls = false,
+                         bool skip_grant_tables = true)
+      : extra_args_(std::move(extra_args)), tls_(tls), skip_grant_tables_(skip_grant_tables) {
     std::string tmpl =
         (std::filesystem::temp_directory_path() / "walrelay-mariadb-XXXXXX").string();
     if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
@@ -145,6 +158,15 @@ class MariaDbServer {
                                      "--innodb-lock-wait-timeout=3",
                                      "--character-set-server=utf8mb4",
                                      "--log-error=" + log};
+    if (!skip_grant_tables_) {
+      for (auto it = args.begin(); it != args.end(); ++it) {
+        if (*it == "--skip-grant-tables") {
+          args.erase(it);
+          break;
+        }
+      }
+    }
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
@@ -158,7 +180,7 @@ class MariaDbServer {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     for (;;) {
       try {
-        Client c(port_);
+        Client c(port_, "", tls_);
         return;
       } catch (const std::exception &) {
       }
@@ -220,6 +242,9 @@ class MariaDbServer {
     return ss.str();
   }
 
+  std::vector<std::string> extra_args_;
+  bool tls_ = false;
+  bool skip_grant_tables_ = true;
   std::string dir_;
   unsigned port_ = 0;
   pid_t pid_ = -1;

@@ -1,4 +1,5 @@
-// MySQL sink on MariaDB: array columns stored as JSON arrays.
+// MySQL sink on MariaDB: array columns stored as JSON arrays (arrays: json, the default) or
+// as PostgreSQL's array text (arrays: text).
 #include "tests/plugins/mysql/sink_fixture.h"
 
 namespace wrmysql {
@@ -39,6 +40,47 @@ TEST_P(mysql_sink, ArraysBecomeJsonByInsert) {
 TEST_P(mysql_sink, ArraysBecomeJsonByLoadData) {
   arrays_round_trip(*this, {{"load_data_min_rows", "1"}});
 }
+
+const Relation kArrayKey(701, 1, WR_REPLICA_IDENTITY_DEFAULT, "public", "array_key",
+                         {{"k", kInt4Array, true}, {"v", kTextArray}});
+
+/// arrays: text stores the source text verbatim, whatever the element type, in LONGTEXT.
+void arrays_as_text(MysqlSinkTest &t, const Options &extra) {
+  Options opts = {{"arrays", "text"}};
+  opts.insert(opts.end(), extra.begin(), extra.end());
+  ASSERT_EQ(t.open(opts), WR_OK) << g_last_error;
+  const std::string texts = R"({"a b","c\"d",NULL,"NULL","x\\y"})";
+  BatchBuilder b;
+  b.txn(0x100)
+      .insert(kArrays, {T("1"), T("{{1,2},{3,NULL}}"), T(texts), T("{t,f,NULL}"),
+                        T("{1.5,-2e-05,NaN}"), T("[0:1]={10.50,-3}")})
+      .insert(kArrays, {T("2"), T("{}"), T("{x}"), N, T("{Infinity}"), T("{}")})
+      .insert(kArrayKey, {T("{1,2}"), T("{a}")})
+      .insert(kArrayKey, {T("{1,2,3}"), T("{b}")});
+  b.txn(0x200)
+      .update(kArrayKey, WR_OLD_NONE, {}, {T("{1,2}"), T("{changed}")})
+      .del(kArrayKey, WR_OLD_KEY, {T("{1,2,3}"), N});
+  ASSERT_EQ(t.apply(b.build()), WR_OK) << g_last_error;
+  EXPECT_EQ(
+      t.q("SELECT id, ints, texts, flags, floats, nums FROM arrays ORDER BY id"),
+      (Rows{{"1", "{{1,2},{3,NULL}}", texts, "{t,f,NULL}", "{1.5,-2e-05,NaN}", "[0:1]={10.50,-3}"},
+            {"2", "{}", "{x}", "NULL", "{Infinity}", "{}"}}));
+  EXPECT_EQ(t.q("SELECT k, v FROM array_key"), (Rows{{"{1,2}", "{changed}"}}));
+  EXPECT_EQ(
+      t.q("SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE "
+          "TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('arrays', 'array_key') AND "
+          "COLUMN_NAME IN ('ints', 'flags', 'nums', 'k') ORDER BY COLUMN_NAME"),
+      (Rows{{"flags", "longtext"}, {"ints", "longtext"}, {"k", "varchar"}, {"nums", "longtext"}}));
+  // No JSON_VALID check: malformed array text is stored as sent, not rejected.
+  BatchBuilder b2;
+  b2.txn(0x300).insert(kArrays, {T("3"), T("{1,2"), N, N, N, N});
+  ASSERT_EQ(t.apply(b2.build()), WR_OK) << g_last_error;
+  EXPECT_EQ(t.q("SELECT ints FROM arrays WHERE id = 3"), (Rows{{"{1,2"}}));
+}
+
+TEST_P(mysql_sink, ArraysAsTextByInsert) { arrays_as_text(*this, {{"load_data_min_rows", "0"}}); }
+
+TEST_P(mysql_sink, ArraysAsTextByLoadData) { arrays_as_text(*this, {{"load_data_min_rows", "1"}}); }
 
 TEST_P(mysql_sink, MalformedArrayIsFatalNamingColumnAndOffset) {
   ASSERT_EQ(open(), WR_OK) << g_last_error;

@@ -14,7 +14,8 @@ struct Piece {
   wr_batch batch{};
   Piece(wr_lsn end_lsn, int from, int to, uint32_t flags) {
     b.txn(end_lsn);
-    for (int i = from; i < to; ++i) b.insert(kItems, {T(std::to_string(i)), T("v" + std::to_string(i))});
+    for (int i = from; i < to; ++i)
+      b.insert(kItems, {T(std::to_string(i)), T("v" + std::to_string(i))});
     batch = b.build();
     batch.flags = flags;
   }
@@ -205,8 +206,7 @@ TEST_P(mysql_sink, ProtocolViolationsAreFatalAndRollBack) {
   ASSERT_EQ(apply(p1.batch), WR_OK) << g_last_error;
   Piece wrong(0xB00, 3, 5, kLast);  // continues a different transaction
   EXPECT_EQ(apply(wrong.batch), WR_FATAL);
-  EXPECT_NE(g_last_error.find("continues the open transaction"), std::string::npos)
-      << g_last_error;
+  EXPECT_NE(g_last_error.find("continues the open transaction"), std::string::npos) << g_last_error;
 
   BatchBuilder two;  // flagged batches hold exactly one transaction
   two.txn(0x900).insert(kItems, {T("1"), T("a")});

@@ -96,8 +96,7 @@ TEST_P(mysql_sink, TypeChangeFailsByDefaultNamingOldAndNewTypes) {
 
 TEST_P(mysql_sink, TypeChangeFollowModifiesTheColumn) {
   ASSERT_EQ(open({{"type_change", "follow"}}), WR_OK) << g_last_error;
-  ASSERT_EQ(two_batches(*this, kRetyped, {T("2"), T("y"), T("9000000000")}), WR_OK)
-      << g_last_error;
+  ASSERT_EQ(two_batches(*this, kRetyped, {T("2"), T("y"), T("9000000000")}), WR_OK) << g_last_error;
   EXPECT_EQ(columns_of(*this), "id int(11);a longtext;n bigint(20);");
   EXPECT_EQ(q("SELECT id, n FROM evolving ORDER BY id"), (Rows{{"1", "7"}, {"2", "9000000000"}}));
 }

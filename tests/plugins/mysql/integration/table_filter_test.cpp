@@ -8,8 +8,7 @@ const Relation kUsers(1, 1, WR_REPLICA_IDENTITY_DEFAULT, "public", "users",
                       {{"id", kInt4, true}, {"name", kText}});
 const Relation kTmp(2, 1, WR_REPLICA_IDENTITY_DEFAULT, "public", "tmp_scratch",
                     {{"id", kInt4, true}});
-const Relation kOrders(3, 1, WR_REPLICA_IDENTITY_DEFAULT, "sales", "orders",
-                       {{"id", kInt4, true}});
+const Relation kOrders(3, 1, WR_REPLICA_IDENTITY_DEFAULT, "sales", "orders", {{"id", kInt4, true}});
 
 /// One batch touching all three tables with every change kind.
 void apply_mixed(MysqlSinkTest &t) {

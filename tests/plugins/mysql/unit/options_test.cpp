@@ -65,6 +65,8 @@ TEST(mysql_options, BadValuesNameTheKey) {
       {{{"schema_map", "a=b,a=c"}}, "'schema_map'"},
       {{{"insert_batch_rows", "0"}}, "'insert_batch_rows'"},
       {{{"special_floats", "zero"}}, "'special_floats'"},
+      {{{"on_data_error", "ignore"}}, "'on_data_error'"},
+      {{{"arrays", "jsonb"}}, "'arrays'"},
       {{{"load_data_min_rows", "-1"}}, "'load_data_min_rows'"},
       {{{"collation", "x; DROP"}}, "'collation'"},
   };
@@ -91,7 +93,9 @@ TEST(mysql_options, ParsesEveryOption) {
                         {"insert_batch_rows", "100"},
                         {"load_data_min_rows", "0"},
                         {"special_floats", "fail"},
-                        {"collation", "utf8mb4_bin"}});
+                        {"collation", "utf8mb4_bin"},
+                        {"on_data_error", "SKIP"},
+                        {"arrays", "text"}});
   EXPECT_EQ(o.host, "db.example");
   EXPECT_EQ(o.port, 3307u);
   EXPECT_EQ(o.socket, "/run/mysqld.sock");
@@ -108,6 +112,11 @@ TEST(mysql_options, ParsesEveryOption) {
   EXPECT_EQ(o.load_data_min_rows, 0u);
   EXPECT_TRUE(o.special_floats_fail);
   EXPECT_EQ(o.collation, "utf8mb4_bin");
+  EXPECT_TRUE(o.skip_data_errors);
+  EXPECT_FALSE(o.arrays_json);
+  const auto d = parse({{"user", "u"}, {"database", "app"}});
+  EXPECT_FALSE(d.skip_data_errors);
+  EXPECT_TRUE(d.arrays_json);
 }
 
 TEST(mysql_options, UnreachableServerIsRetry) {

@@ -54,10 +54,9 @@ TEST(mysql_pg_array, NestedArraysAndDimensionBounds) {
 }
 
 TEST(mysql_pg_array, MalformedInputIsAClearErrorNotACrash) {
-  const char *const bad[] = {"",        "1,2",       "{1,2",      "{1,2}}",    "{1,,2}",
-                             "{\"ab}",  "{a\"b}",    "{{1},2",    "{1}x",      "[1:2]{1,2}",
-                             "[1:2={1}", "[a]={1}",  "{a\\",      "{\"a\\",    "{,}",
-                             "{{{{{{{1}}}}}}}", "}",  "{1 {2}}"};
+  const char *const bad[] = {"",       "1,2",    "{1,2", "{1,2}}",          "{1,,2}",   "{\"ab}",
+                             "{a\"b}", "{{1},2", "{1}x", "[1:2]{1,2}",      "[1:2={1}", "[a]={1}",
+                             "{a\\",   "{\"a\\", "{,}",  "{{{{{{{1}}}}}}}", "}",        "{1 {2}}"};
   for (const char *t : bad) {
     const std::string r = json(t, ArrayElement::Number);
     EXPECT_EQ(r.rfind("ERROR: malformed array literal at byte ", 0), 0u) << t << " -> " << r;

@@ -40,9 +40,8 @@ TEST(mysql_table_filter, ExcludeWinsOverInclude) {
 
 TEST(mysql_table_filter, TableMapRenamesWithinTheSchemasDatabase) {
   const std::map<std::string, std::string> schemas = {{"sales", "sales_db"}};
-  const std::map<std::string, std::string> tables = {{"public.users", "app_users"},
-                                                     {"sales.orders", "o"},
-                                                     {"audit.log", "audit_log"}};
+  const std::map<std::string, std::string> tables = {
+      {"public.users", "app_users"}, {"sales.orders", "o"}, {"audit.log", "audit_log"}};
   auto d = walrelay::mysql::destination("public", "users", schemas, "app", tables);
   EXPECT_EQ(d.database, "app");
   EXPECT_EQ(d.table, "app_users");

@@ -65,6 +65,16 @@ TEST(mysql_type_map, EveryMappedBuiltInType) {
   EXPECT_EQ(map_type(kTimestamptz, -1, false, false).cls, ValueClass::TimestampTz);
 }
 
+TEST(mysql_type_map, ArraysAsTextOption) {
+  for (uint32_t oid : {kInt4Array, kTextArray, 1000u /* bool[] */, 1231u /* numeric[] */}) {
+    EXPECT_EQ(map_type(oid, -1, false, false, false).decl, "LONGTEXT") << oid;
+    EXPECT_EQ(map_type(oid, -1, false, false, false).cls, ValueClass::Text) << oid;
+    EXPECT_EQ(map_type(oid, -1, true, false, false).decl, "VARCHAR(255)") << oid;
+    EXPECT_NE(map_type(oid, -1, false, false, true).cls, ValueClass::Text) << oid;
+  }
+  EXPECT_EQ(map_type(kBool, -1, false, false, false).cls, ValueClass::Bool);  // not an array
+}
+
 TEST(mysql_type_map, KeyColumnsGetIndexableTypes) {
   EXPECT_EQ(decl(kText, -1, true), "VARCHAR(255)");
   EXPECT_EQ(decl(kBytea, -1, true), "VARBINARY(1024)");
