@@ -13,8 +13,12 @@
 # commit (its WAL flush: pgbench's average latency is printed beside it), decoding, the
 # spool's group commit, the sink's transaction and its fsync. Same clock on both ends (one
 # machine). Prints the percentiles and checks the row counts.
-# Env: RATE (1000), DURATION (30), CLIENTS (4), GROUP_COMMIT_MS (walrelay's default when
-# unset), KEEP (1: keep the work dir).
+# Also printed: clock_timestamp() to the commit record's timestamp (track_commit_timestamp
+# is on), the part spent before the commit's WAL flush.
+# Env: RATE (1000), DURATION (30), CLIENTS (4), GROUP_COMMIT_MS and SPOOL_FSYNC (spool
+# group_commit_ms / fsync; walrelay's defaults when unset), SQLITE_OPTS (extra SQLite sink
+# options as YAML flow-map entries, e.g. "synchronous: NORMAL"), LOG_LEVEL (walrelay's),
+# KEEP (1: keep the work dir).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -34,7 +38,7 @@ bench_workdir walrelay-latency
 bench_init "$WORK"
 stop_relay() { [[ -n "${RELAY_PID:-}" ]] && kill "$RELAY_PID" 2>/dev/null && wait "$RELAY_PID" 2>/dev/null; true; }
 BENCH_ON_EXIT=stop_relay
-pg_start_cluster "$WORK/pg" autovacuum=off >/dev/null
+pg_start_cluster "$WORK/pg" autovacuum=off track_commit_timestamp=on >/dev/null
 pg_psql -q <<'SQL'
 CREATE TABLE lat (id bigserial PRIMARY KEY, ts_us bigint NOT NULL, pad text);
 CREATE PUBLICATION bench_pub FOR TABLE lat;
@@ -43,7 +47,10 @@ SQL
 BENCH_SPOOL_YAML=""
 [[ -n "${GROUP_COMMIT_MS:-}" ]] && BENCH_SPOOL_YAML="  group_commit_ms: $GROUP_COMMIT_MS
 "
-cfg=$(bench_walrelay_cfg lat sqlite "{path: $WORK/lat.db}")
+[[ -n "${SPOOL_FSYNC:-}" ]] && BENCH_SPOOL_YAML+="  fsync: $SPOOL_FSYNC
+"
+cfg=$(bench_walrelay_cfg lat sqlite "{path: $WORK/lat.db${SQLITE_OPTS:+, $SQLITE_OPTS}}")
+sed -i "s/^log_level: info/log_level: ${LOG_LEVEL:-info}/" "$cfg"
 "$BIN" run -c "$cfg" 2>"$WORK/walrelay.log" &
 RELAY_PID=$!
 for _ in $(seq 1 300); do
@@ -70,3 +77,6 @@ wait "$POLL_PID"
 echo "pgbench: $(grep -E '^(tps|latency average)' "$WORK/pgbench.txt" | tr '\n' ';')"
 echo "rows inserted $rows, in SQLite $n"
 echo "commit-to-visible latency, ms: $(cat "$WORK/latency.txt")"
+# The part before walrelay: from clock_timestamp() in the transaction to its commit record's
+# timestamp (track_commit_timestamp).
+echo "of which clock_timestamp() to commit, ms: $(bench_q "SELECT format('p50 %s p99 %s p99.9 %s max %s', round(p[1]::numeric, 2), round(p[2]::numeric, 2), round(p[3]::numeric, 2), round(p[4]::numeric, 2)) FROM (SELECT percentile_disc(ARRAY[0.5, 0.99, 0.999, 1.0]) WITHIN GROUP (ORDER BY (extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000000 - ts_us) / 1000.0) AS p FROM lat) s")"
