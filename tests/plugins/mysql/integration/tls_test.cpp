@@ -4,28 +4,16 @@
 // TLS is refused (so the sink's session is encrypted); verify_ca with a wrong CA fails.
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "tests/plugins/mysql/sink_fixture.h"
+#include "tests/support/test_pki.h"
 
 namespace wrmysql {
 namespace {
 
 const Relation kItems(800, 1, WR_REPLICA_IDENTITY_DEFAULT, "public", "items",
                       {{"id", kInt4, true}, {"v", kText}});
-
-/// Runs a shell command, throwing with its output on failure.
-void run(const std::string &cmd, const std::string &dir) {
-  const std::string full = "cd '" + dir + "' && (" + cmd + ") > cmd.log 2>&1";
-  if (std::system(full.c_str()) != 0) {
-    std::ifstream in(dir + "/cmd.log");
-    std::stringstream out;
-    out << in.rdbuf();
-    throw std::runtime_error("command failed: " + cmd + "\n" + out.str());
-  }
-}
 
 /// ca.pem / server.pem / server-key.pem signed by that CA, and other-ca.pem (unrelated).
 struct Certs {
@@ -34,16 +22,7 @@ struct Certs {
     std::string tmpl = (std::filesystem::temp_directory_path() / "walrelay-tls-XXXXXX").string();
     if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
     dir = tmpl;
-    const std::string req = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -sha256 ";
-    run(req + "-keyout ca-key.pem -out ca.pem -subj /CN=walrelay-test-ca", dir);
-    run(req + "-keyout other-ca-key.pem -out other-ca.pem -subj /CN=walrelay-other-ca", dir);
-    run("openssl req -newkey rsa:2048 -nodes -sha256 -keyout server-key.pem -out server.csr "
-        "-subj /CN=127.0.0.1",
-        dir);
-    run("printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\nbasicConstraints=CA:FALSE\\n' > "
-        "ext.cnf && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem "
-        "-CAcreateserial -out server.pem -days 2 -sha256 -extfile ext.cnf",
-        dir);
+    walrelay::test::MakeTestPki(dir);
   }
   ~Certs() {
     std::error_code ec;
@@ -54,7 +33,7 @@ struct Certs {
 
 TEST(mysql_tls, RequiredAndVerifyCaReplicateOverTlsWrongCaFails) {
   ASSERT_NE(plugin(), nullptr);
-  if (std::system("openssl version > /dev/null 2>&1") != 0) {
+  if (!walrelay::test::HaveOpenssl()) {
     GTEST_SKIP() << "openssl CLI not installed";
   }
   Certs certs;
