@@ -205,7 +205,7 @@ bool DeliveryWorker::deliver_ref(const spool::TxnRef &ref) {
       changes += t->abi.n_changes;
       bytes += record_bytes(*t);
       ++pieces;
-      if (o == Outcome::kStop || o == Outcome::kRetry || !more) pool_.put(std::move(t));
+      if (o != Outcome::kOk || !more) pool_.put(std::move(t));  // this was its last piece
       if (o == Outcome::kStop) return false;
       if (o == Outcome::kRetry) {
         retry = true;  // the sink dropped the open transaction: start it again
