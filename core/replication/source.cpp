@@ -403,8 +403,7 @@ void Source::session(uint64_t start_lsn) {
   pgoutput::Decoder decoder(opts.proto_version);
   decoder_ = &decoder;
   next_feedback_ = std::chrono::steady_clock::now();
-  bool busy = false;
-  size_t burst_bytes = 0;  // CopyData bytes read since the last nap
+  size_t burst_bytes = 0;  // CopyData bytes read since the last nap (0: idle)
   ReadPacer pacer;
   while (!stop_.requested()) {
     feedback_if_due(conn);
@@ -422,17 +421,15 @@ void Source::session(uint64_t start_lsn) {
     switch (conn.read(&data, &len)) {
       case ReplicationConnection::ReadResult::Message:
         handle_copy_message(conn, data, len);
-        busy = true;
-        burst_bytes += len;
+        burst_bytes += len;  // len > 0: an empty message throws above
         break;
       case ReplicationConnection::ReadResult::Drained: {
         flush_pending(conn);
-        if (busy) {
+        if (burst_bytes > 0) {
           // Nap so the next read finds a batch of messages rather than one (ReadPacer).
           // What was read is already spooled (flush_pending above).
           std::this_thread::sleep_for(pacer.after_burst(burst_bytes));
           burst_bytes = 0;
-          busy = false;
           break;
         }
         const auto now = std::chrono::steady_clock::now();
