@@ -452,12 +452,7 @@ void MysqlSink::execute_row(const wr_change &c) {
       if (c.old_values[i].kind == WR_VALUE_UNCHANGED_TOAST) set_bit(mask_, words, i);
     }
   }
-  CachedStatement *cs;
-  try {
-    cs = &rs.statements.get(conn_, shape, op, old_kind, mask_);
-  } catch (const sdk::Error &e) {
-    throw sdk::Error(e.status(), describe(c, shape) + ": " + e.what());
-  }
+  CachedStatement *cs = &statement_for(rs, c, op, old_kind, mask_);
   const size_t m = cs->plan.size();
   size_binds(m);
   for (size_t j = 0; j < m; ++j) {
@@ -543,16 +538,21 @@ void MysqlSink::write_inserts(const std::vector<const wr_change *> &run, bool al
   }
 }
 
+CachedStatement &MysqlSink::statement_for(RelationState &rs, const wr_change &c, Op op,
+                                          uint32_t old_kind, std::span<const uint64_t> mask,
+                                          uint32_t rows) {
+  try {
+    return rs.statements.get(conn_, rs.shape, op, old_kind, mask, rows);
+  } catch (const sdk::Error &e) {
+    throw sdk::Error(e.status(), describe(c, rs.shape) + ": " + e.what());
+  }
+}
+
 void MysqlSink::insert_chunk(RelationState &rs, const std::vector<const wr_change *> &run,
                              size_t done, uint32_t rows) {
   const TableShape &shape = rs.shape;
   const wr_change &c0 = *run[done];
-  CachedStatement *cs;
-  try {
-    cs = &rs.statements.get(conn_, shape, Op::Insert, WR_OLD_NONE, {}, rows);
-  } catch (const sdk::Error &e) {
-    throw sdk::Error(e.status(), describe(c0, shape) + ": " + e.what());
-  }
+  CachedStatement *cs = &statement_for(rs, c0, Op::Insert, WR_OLD_NONE, {}, rows);
   const size_t m = cs->plan.size();
   size_binds(m);
   for (size_t j = 0; j < m; ++j) {
@@ -664,12 +664,7 @@ void MysqlSink::delete_keys(RelationState &rs, const std::vector<uint32_t> &whic
       while (rows * 2 <= left) rows *= 2;
     }
     const wr_change &c0 = *run_[which[done]];
-    CachedStatement *cs;
-    try {
-      cs = &rs.statements.get(conn_, shape, Op::DeleteKeys, WR_OLD_NONE, {}, rows);
-    } catch (const sdk::Error &e) {
-      throw sdk::Error(e.status(), describe(c0, shape) + ": " + e.what());
-    }
+    CachedStatement *cs = &statement_for(rs, c0, Op::DeleteKeys, WR_OLD_NONE, {}, rows);
     const size_t m = cs->plan.size();
     size_binds(m);
     for (size_t j = 0; j < m; ++j) {
@@ -702,12 +697,7 @@ void MysqlSink::apply_truncate(const wr_change &c) {
       continue;
     }
     RelationState &rs = relation(*c.truncate_relations[i]);
-    CachedStatement *cs;
-    try {
-      cs = &rs.statements.get(conn_, rs.shape, Op::Truncate, WR_OLD_NONE, {});
-    } catch (const sdk::Error &e) {
-      throw sdk::Error(e.status(), describe(c, rs.shape) + ": " + e.what());
-    }
+    CachedStatement *cs = &statement_for(rs, c, Op::Truncate, WR_OLD_NONE, {});
     if (mysql_stmt_execute(cs->stmt.get()) != 0) {
       conn_.fail(cs->stmt.get(), describe(c, rs.shape) + " failed");
     }

@@ -105,6 +105,10 @@ class MysqlSink {
   void execute_or_skip(const wr_change &c);
   /// Logs a row skipped by on_data_error: skip.
   void skip_row(const std::string &error);
+  /// rs.statements.get(...) for change `c`; a preparation error names the change (table,
+  /// key, LSN) before the server's message.
+  CachedStatement &statement_for(RelationState &rs, const wr_change &c, Op op, uint32_t old_kind,
+                                 std::span<const uint64_t> mask, uint32_t rows = 1);
   /// Sends rows [done, done + rows) of `run` as one INSERT statement.
   void insert_chunk(RelationState &rs, const std::vector<const wr_change *> &run, size_t done,
                     uint32_t rows);
