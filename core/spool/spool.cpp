@@ -20,6 +20,19 @@ namespace {
 
 std::string errno_text() { return std::strerror(errno); }
 
+/// stdio buffer of a segment stream: records are small (a single-row transaction is about
+/// 100 bytes), so the default BUFSIZ (4 KiB on glibc) meant one write(2) or read(2) per few
+/// dozen transactions while catching up; 64 KiB cuts those syscalls by 16×.
+constexpr size_t kStreamBufferBytes = 64 * 1024;
+
+/// Gives a freshly opened segment stream (before any I/O on it, as setvbuf requires) the
+/// kStreamBufferBytes buffer `buf`, allocated on first use; the caller keeps it until the
+/// stream is closed. (glibc ignores the size when setvbuf is given no buffer.)
+void use_stream_buffer(std::FILE *f, std::unique_ptr<char[]> &buf) {
+  if (!buf) buf = std::make_unique_for_overwrite<char[]>(kStreamBufferBytes);
+  std::setvbuf(f, buf.get(), _IOFBF, kStreamBufferBytes);
+}
+
 uint32_t record_crc(uint32_t raw_len, const unsigned char *stored, size_t stored_len) {
   unsigned char raw[4];
   put_u32(raw, raw_len);
@@ -143,6 +156,7 @@ void Writer::open_segment(uint64_t seq, bool create) {
   const std::string path = segment_path(opt_.dir, opt_.prefix, seq);
   file_ = std::fopen(path.c_str(), create ? "wb" : "ab");
   if (!file_) throw SpoolError("spool: cannot open " + path + ": " + errno_text());
+  use_stream_buffer(file_, stream_buf_);
   seq_ = seq;
   if (create) {
     unsigned char h[kFileHeaderSize] = {};
@@ -259,6 +273,7 @@ bool Reader::open_current() {
   const std::string path = segment_path(opt_.dir, opt_.prefix, pos_.segment);
   file_ = std::fopen(path.c_str(), "rb");
   if (!file_) return false;
+  use_stream_buffer(file_, stream_buf_);
   std::error_code ec;
   if (fs::file_size(path, ec) < kFileHeaderSize) {
     std::fclose(file_);

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -89,6 +90,7 @@ class Writer {
 
   Options opt_;
   std::FILE *file_ = nullptr;
+  std::unique_ptr<char[]> stream_buf_;  // file_'s stdio buffer, kept across segments
   std::mutex *roll_mu_ = nullptr;
   uint64_t seq_ = 0;
   uint64_t size_ = 0;
@@ -117,7 +119,8 @@ class Reader {
   Options opt_;
   Position pos_;
   std::FILE *file_ = nullptr;
-  uint64_t file_pos_ = UINT64_MAX;  // where file_ stands, when known (saves a seek per record)
+  std::unique_ptr<char[]> stream_buf_;  // file_'s stdio buffer, kept across segments
+  uint64_t file_pos_ = UINT64_MAX;      // where file_ stands, when known (saves a seek per record)
   std::vector<unsigned char> buf_;
 };
 
