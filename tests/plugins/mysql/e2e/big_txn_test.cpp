@@ -67,8 +67,8 @@ TEST(mysql_e2e, BigTransactionsArriveInPiecesAndApplyExactlyOnce) {
             std::to_string(t * kRows + 1) + ", " + std::to_string((t + 1) * kRows) + ") g");
   }
   // Kill walrelay while it is applying (MariaDB holds part of the data, or none), restart.
-  ASSERT_TRUE(WaitFor([&] { return !my_scalar(maria.port(), "SELECT 1 FROM big LIMIT 1").empty(); },
-                      60s))
+  ASSERT_TRUE(
+      WaitFor([&] { return !my_scalar(maria.port(), "SELECT 1 FROM big LIMIT 1").empty(); }, 60s))
       << relay.LogTail();
   ASSERT_EQ(relay.Kill(), 128 + SIGKILL);
   const std::string at_kill = my_scalar(maria.port(), "SELECT count(*) FROM big");
@@ -79,8 +79,8 @@ TEST(mysql_e2e, BigTransactionsArriveInPiecesAndApplyExactlyOnce) {
   relay.Start();
 
   const std::string want = std::to_string(kTxns * kRows);
-  EXPECT_TRUE(WaitFor([&] { return my_scalar(maria.port(), "SELECT count(*) FROM big") == want; },
-                      120s))
+  EXPECT_TRUE(
+      WaitFor([&] { return my_scalar(maria.port(), "SELECT count(*) FROM big") == want; }, 120s))
       << my_scalar(maria.port(), "SELECT count(*) FROM big") << "\n"
       << relay.LogTail();
   EXPECT_EQ(my_scalar(maria.port(), "SELECT count(DISTINCT id) FROM big"), want);
