@@ -81,7 +81,7 @@ struct SpoolConfig {
   SpoolFsync fsync = SpoolFsync::kBatch;
   uint64_t max_bytes = 1ull << 30;  ///< unconsumed committed bytes before back-pressure
   uint64_t spill_bytes = 4u << 20;  ///< memory per transaction before it goes to disk
-  int group_commit_ms = 5;  ///< fsync batch: at most one fdatasync per this many ms (0..1000)
+  int group_commit_ms = 0;  ///< fsync batch: at most one fdatasync per this many ms (0..1000)
   AckMode ack = AckMode::kApplied;
 };
 

@@ -44,7 +44,8 @@ struct JournalOptions {
   bool compress = false;
   FsyncPolicy fsync = FsyncPolicy::kOnSync;
   /// kOnSync: at most one fdatasync per this window; what arrives meanwhile shares the next.
-  std::chrono::milliseconds group_commit{5};
+  /// 0: no window; appends made during an fdatasync still share the next one.
+  std::chrono::milliseconds group_commit{0};
   /// Back-pressure: the source waits while committed, unconsumed data exceeds this.
   uint64_t max_bytes = 1ull << 30;
 };
