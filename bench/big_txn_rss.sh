@@ -99,7 +99,7 @@ for wm in $WORK_MEMS; do
         "$wm" "$sink" "$rep" "$(echo "$R_RSS_KB / 1024" | bc -l)" "$R_ELAPSED" "$R_CPU" \
         "$( [[ -n "$R_WS_CPU" ]] && printf '%.2f' "$R_WS_CPU" || echo NA)" "$extra" "${spool_mb:-0}" "${spool_big:-none}"
       grep -m1 'pgoutput protocol' "$WORK/$slot.log" | sed 's/^/    walrelay: /' || true
-      grep -m1 'applied from the spool' "$WORK/$slot.log" | sed 's/^/    walrelay: /' || true
+      grep -m1 -E 'applied (from the spool )?in [0-9]+ pieces' "$WORK/$slot.log" | sed 's/^/    walrelay: /' || true
       grep -i -m3 'warn' "$WORK/$slot.log" | sed 's/^/    walrelay: /' || true
       rm -rf "$WORK/spool-$slot"
       q -c "SELECT pg_drop_replication_slot('$slot')" >/dev/null

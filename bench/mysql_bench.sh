@@ -29,9 +29,9 @@
 # read before and after every mysql/load run. Before every timed run InnoDB's dirty pages
 # are flushed (innodb_max_dirty_pages_pct=0 until fewer than 200 are dirty, at most
 # QUIESCE_S seconds), so no run pays for the previous run's page flushing.
-# For a big transaction the host hands the sink its first piece only once the commit has
-# arrived; the time from the sink's first statement ("created table" in walrelay's log, the
-# database being new) to "applied from the spool in N pieces" is printed as the apply tail.
+# A big transaction reaches the sink in pieces, the first ones before its commit (early
+# apply, WR_CAP_EARLY_APPLY); the time from the sink's first statement ("created table" in
+# walrelay's log, the database being new) to its "applied ... in N pieces" line is printed.
 # MariaDB: its own datadir, socket, tmpdir under the work dir; skip-networking, binary log
 # off; InnoDB settings from MY_BUFFER_POOL (1G), MY_LOG_FILE_SIZE (512M), MY_FLUSH (1 =
 # innodb_flush_log_at_trx_commit, durable at every commit), plus MY_EXTRA (more mariadbd
@@ -131,12 +131,12 @@ range() { # values... -> "mean (min–max)" over the numeric ones
 }
 
 # apply_tail LOG: seconds from the sink's first statement on a fresh database (its "created
-# table" line: the first piece of a big transaction, which the host delivers only once the
-# commit has arrived) to the "applied from the spool in N pieces" line; NA when not both.
+# table" line: the first piece of a big transaction) to its "applied (from the spool) in N
+# pieces" line; NA when not both.
 apply_tail() {
   local a b
   a=$(grep -m1 'created table' "$1" | cut -c1-23)
-  b=$(grep 'applied from the spool in' "$1" | tail -n1 | cut -c1-23)
+  b=$(grep -E 'applied (from the spool )?in [0-9]+ pieces?' "$1" | tail -n1 | cut -c1-23)
   if [[ -n "$a" && -n "$b" ]]; then
     echo "$(date -d "$b" +%s.%N) - $(date -d "$a" +%s.%N)" | bc -l
   else

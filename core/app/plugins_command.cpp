@@ -15,7 +15,8 @@ std::string capabilities(uint64_t caps) {
   const std::pair<uint64_t, const char *> names[] = {
       {WR_CAP_TRANSACTIONAL, "transactional"}, {WR_CAP_TRUNCATE, "truncate"},
       {WR_CAP_SCHEMA_CHANGE, "schema-change"}, {WR_CAP_BINARY_VALUES, "binary-values"},
-      {WR_CAP_PARTIAL_TXN, "partial-txn"},     {WR_CAP_MESSAGES, "messages"}};
+      {WR_CAP_PARTIAL_TXN, "partial-txn"},     {WR_CAP_MESSAGES, "messages"},
+      {WR_CAP_EARLY_APPLY, "early-apply"}};
   for (const auto &[bit, name] : names)
     if (caps & bit) out += (out.empty() ? "" : ",") + std::string(name);
   return out.empty() ? "-" : out;

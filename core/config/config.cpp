@@ -171,11 +171,12 @@ class Loader {
     const long long big = 1LL << 40;
     if (auto p = root["pipeline"]) {
       expect_map(p, "pipeline");
-      check_keys(p, "pipeline", {"batch_max_txns", "batch_max_bytes"});
+      check_keys(p, "pipeline", {"batch_max_txns", "batch_max_bytes", "early_apply"});
       if (auto n = p["batch_max_txns"])
         c.pipeline.batch_max_txns = integer(n, "pipeline.batch_max_txns", 1, big);
       if (auto n = p["batch_max_bytes"])
         c.pipeline.batch_max_bytes = integer(n, "pipeline.batch_max_bytes", 1024, big);
+      if (auto n = p["early_apply"]) c.pipeline.early_apply = boolean(n, "pipeline.early_apply");
     }
 
     if (auto p = root["spool"]) {

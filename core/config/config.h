@@ -63,6 +63,9 @@ struct PipelineConfig {
   /// Memory of one delivery batch; a transaction above it reaches sinks that can take it
   /// in pieces (WR_CAP_PARTIAL_TXN) piece by piece.
   size_t batch_max_bytes = 16u << 20;
+  /// Sinks declaring WR_CAP_EARLY_APPLY get a large transaction's pieces before its commit
+  /// (core/pipeline/early_apply.cpp); false: every transaction reaches sinks at its commit.
+  bool early_apply = true;
 };
 
 /// What the source confirms to PostgreSQL as flushed.

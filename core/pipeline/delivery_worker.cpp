@@ -34,7 +34,10 @@ DeliveryWorker::DeliveryWorker(spool::Journal &journal, size_t consumer, SinkHan
       stop_(stop),
       stop_lsn_(stop_lsn),
       messages_(sink.has_capability(WR_CAP_MESSAGES)),
-      position_(sink.position()) {}
+      position_(sink.position()),
+      early_capable_(config.early_apply && sink.has_capability(WR_CAP_EARLY_APPLY) &&
+                     sink.has_capability(WR_CAP_PARTIAL_TXN) &&
+                     sink.has_capability(WR_CAP_TRANSACTIONAL)) {}
 
 void DeliveryWorker::fail(const std::string &msg) {
   {
@@ -254,8 +257,11 @@ void DeliveryWorker::run() {
         // Caught up with what the source made durable: apply what is collected.
         if (!flush()) return;
         if (!past_stop) journal_.set_consumed(consumer_, at);
+        const bool early = !past_stop && early_apply_allowed();
+        if (early && !early_step()) return;
+        // While a transaction may be applied early, look at its file every few ms.
         journal_.wait_for(past_stop ? spool::Position{UINT64_MAX, 0} : at,
-                          std::chrono::milliseconds(100));
+                          std::chrono::milliseconds(early ? 5 : 100));
         continue;
       }
       if (!reader.next(rec)) {  // visible but not readable yet: cannot really happen
@@ -275,6 +281,8 @@ void DeliveryWorker::run() {
             past_stop = true;
             break;
           }
+          bool unused = false;  // committed before the early-applied one: roll that back
+          if (early_.serial != 0 && !early_settle(nullptr, unused)) return;
           TransactionPtr t = pool_.get();
           std::string &keep = t->next_record();
           keep.swap(rec);
@@ -295,6 +303,15 @@ void DeliveryWorker::run() {
         }
         case spool::RecordType::kTxnRef: {
           const spool::TxnRef ref = spool::decode_txn_ref(rec);
+          if (early_.serial != 0) {
+            bool done = false;
+            if (!early_settle(&ref, done)) return;
+            if (done) {
+              position_.store(sink_.position(), std::memory_order_release);
+              journal_.set_consumed(consumer_, reader.position());
+              break;
+            }
+          }
           if (ref.header.end_lsn <= sink_.position()) break;
           if (stop_lsn_ && ref.header.commit_lsn > stop_lsn_) {
             past_stop = true;
@@ -310,11 +327,14 @@ void DeliveryWorker::run() {
           break;
       }
     }
-    // Stopping: what is in `batch` is not applied (delivered again next time).
+    // Stopping: what is in `batch` is not applied (delivered again next time); neither is
+    // an early-applied transaction (the sink rolls it back when destroyed).
     if (batch.empty() && !past_stop) journal_.set_consumed(consumer_, reader.position());
     release(batch);
+    early_clear();
   } catch (const spool::SpoolError &e) {
     release(batch);
+    early_clear();
     fail(std::string(e.what()) + " (delivering to sink '" + sink_.name() + "')");
   }
 }

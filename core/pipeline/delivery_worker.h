@@ -58,6 +58,27 @@ class DeliveryWorker {
   bool read_piece(spool::Reader &reader, const spool::TxnRef &ref, bool whole, Transaction &t,
                   bool &more);
   bool check_supported(const Transaction &t);
+
+  // Early apply (early_apply.cpp; sinks with WR_CAP_EARLY_APPLY): while the worker is
+  // caught up, the pieces of a transaction file the source is still writing go to the
+  // sink in one open destination transaction; its 'E' record finishes it, anything else
+  // committing first rolls it back (it is then delivered from its file as usual).
+  /// True when early apply may run now (capable sink, no snapshot skips).
+  bool early_apply_allowed() const;
+  /// Starts or continues early apply with what the file holds so far. False on stop/fatal.
+  bool early_step();
+  /// The journal's next record is the 'E' of `ref`, or another transaction (`ref` null).
+  /// Finishes the early-applied transaction, or rolls it back. False on stop/fatal; sets
+  /// `done` when `ref` was applied here (else the caller delivers it as usual).
+  bool early_settle(const spool::TxnRef *ref, bool &done);
+  /// Reads the file's records into early_.txn until a piece is full (true) or the records
+  /// written so far are used up (false).
+  bool early_fill();
+  /// Rolls back the early-applied transaction (WR_BATCH_TXN_ROLLBACK), forgets it and does
+  /// not try its file again. False on a fatal error.
+  bool early_rollback(const char *why);
+  /// Returns the early state's Transaction to the pool and clears it.
+  void early_clear();
   void release(std::vector<TransactionPtr> &batch);
   /// Records a fatal error (first one wins), marks the sink's metrics kStopped, requests
   /// stop for everybody and closes the journal.
@@ -77,7 +98,16 @@ class DeliveryWorker {
   std::string lookahead_;                 // next record of a transaction file
   std::string scratch_;  // record being read; swapped with a piece's buffers (keeps capacity)
   bool has_lookahead_ = false;
-  int retry_attempt_ = 0;                        // consecutive WR_RETRY answers (backoff)
+  bool early_capable_;  // WR_CAP_EARLY_APPLY with WR_CAP_PARTIAL_TXN and _TRANSACTIONAL
+  /// The transaction being applied early (serial 0: none).
+  struct Early {
+    uint64_t serial = 0;
+    std::unique_ptr<spool::Reader> reader;
+    TransactionPtr txn;  // the piece being filled
+    uint64_t pieces = 0, changes = 0;
+  } early_;
+  uint64_t early_tried_ = 0;  // files up to this serial are not applied early (again)
+  int retry_attempt_ = 0;     // consecutive WR_RETRY answers (backoff)
   std::mt19937_64 rng_{std::random_device{}()};  // backoff jitter
   mutable std::mutex mu_;
   std::string error_;

@@ -79,8 +79,8 @@ SinkResult SinkHandle::apply(const wr_batch &batch) {
   const wr_status st = plugin_.info->vtable->apply(sink_, &batch);
   metrics_->apply_seconds.observe(std::chrono::steady_clock::now() - t0);
   applied_once_ = true;
-  // A piece that leaves its transaction open makes nothing durable.
-  if (st == WR_OK && !(batch.flags & WR_BATCH_TXN_CONTINUES)) {
+  // A piece that leaves its transaction open, or a rollback of one, makes nothing durable.
+  if (st == WR_OK && !(batch.flags & (WR_BATCH_TXN_CONTINUES | WR_BATCH_TXN_ROLLBACK))) {
     position_ = batch.end_lsn;
     metrics_->applied_lsn.set(batch.end_lsn);
   }

@@ -213,6 +213,7 @@ uint64_t Journal::txn_file_bytes(uint64_t serial) const {
 }
 
 void Journal::delete_txn_files(uint64_t serial) {
+  track_txn_file(serial, std::nullopt);
   const Options o = txn_file_options(serial);
   std::error_code ec;
   for (uint64_t s : list_segments(o)) fs::remove(segment_path(o.dir, o.prefix, s), ec);
@@ -221,7 +222,31 @@ void Journal::delete_txn_files(uint64_t serial) {
 std::unique_ptr<TxnFile> Journal::open_txn_file() {
   const uint64_t serial = next_serial_++;
   delete_txn_files(serial);  // never continue a stranger's file
-  return std::make_unique<TxnFile>(txn_file_options(serial), serial);
+  auto file = std::make_unique<TxnFile>(txn_file_options(serial), serial);
+  track_txn_file(serial, false);
+  return file;
+}
+
+void Journal::track_txn_file(uint64_t serial, std::optional<bool> committed) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (committed)
+    txn_files_[serial] = *committed;
+  else
+    txn_files_.erase(serial);
+}
+
+std::optional<uint64_t> Journal::next_open_txn_file(uint64_t after) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = txn_files_.upper_bound(after); it != txn_files_.end(); ++it)
+    if (!it->second) return it->first;
+  return std::nullopt;
+}
+
+Journal::TxnFileState Journal::txn_file_state(uint64_t serial) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto it = txn_files_.find(serial);
+  if (it == txn_files_.end()) return TxnFileState::kGone;
+  return it->second ? TxnFileState::kCommitted : TxnFileState::kOpen;
 }
 
 void Journal::write_chunk(TxnFile &file, const Transaction &txn, size_t from, size_t to,
@@ -320,6 +345,7 @@ void Journal::append_txn_ref(std::unique_ptr<TxnFile> file, const TxnHeader &hea
   ref.n_changes = file->n_changes();
   ref.aborted = std::move(aborted);
   file.reset();
+  track_txn_file(ref.serial, true);
   append_ref(ref);
 }
 
@@ -339,6 +365,7 @@ void Journal::append_prepared(std::unique_ptr<TxnFile> file, const std::string &
   p.n_changes = file->n_changes();
   p.aborted = std::move(aborted);
   file.reset();
+  track_txn_file(p.serial, std::nullopt);  // prepared: not for early apply
   buf_.clear();
   encode_txn_ref(p, RecordType::kPrepared, buf_);
   append_main(buf_, nullptr);

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -152,6 +153,17 @@ class Journal {
   /// Waits until visible_end() > `pos`, the journal is closed, or `timeout` passes. True
   /// when there is something to read.
   bool wait_for(Position pos, std::chrono::milliseconds timeout);
+  /// Early apply (WR_CAP_EARLY_APPLY): the lowest serial above `after` of a transaction
+  /// file the source is still writing (not yet committed, prepared or discarded), if any.
+  /// Thread-safe.
+  std::optional<uint64_t> next_open_txn_file(uint64_t after) const;
+  /// Where the transaction of file `serial` stands, for a worker applying it early.
+  enum class TxnFileState {
+    kGone,       ///< discarded (aborted, re-sent) or prepared: it will not commit as is
+    kOpen,       ///< the source is still writing it
+    kCommitted,  ///< complete; its 'E' record is or will soon be visible
+  };
+  TxnFileState txn_file_state(uint64_t serial) const;
   /// Worker `consumer` has applied everything before `pos`. Thread-safe.
   void set_consumed(size_t consumer, Position pos);
   /// Wakes the waiting workers for good (shutdown).
@@ -168,6 +180,8 @@ class Journal {
   /// Appends the 'E' record of `ref` and keeps its file until every worker passed it.
   void append_ref(const TxnRef &ref);  // pending 'P' records at the start of a new segment
   void delete_txn_files(uint64_t serial);
+  /// Sets (committed true/false) or, with nullopt, forgets txn_files_[serial].
+  void track_txn_file(uint64_t serial, std::optional<bool> committed);
   uint64_t txn_file_bytes(uint64_t serial) const;
 
   JournalOptions opt_;
@@ -197,6 +211,7 @@ class Journal {
   mutable std::mutex mu_;  // guards everything below
   std::condition_variable cv_;
   std::deque<Ref> refs_;
+  std::map<uint64_t, bool> txn_files_;          // serial -> committed, while the file exists
   std::map<uint64_t, uint64_t> segment_bytes_;  // main segment seq -> size (sealed ones)
   std::vector<Position> consumed_;
   Position visible_{};

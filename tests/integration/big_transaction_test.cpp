@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <regex>
 #include <mutex>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -104,7 +104,7 @@ TEST_F(BigTransaction, HundredThousandRowsAppearAtomically) {
       pg(), db,
       {{"big", "SELECT id, v, n FROM big ORDER BY id", "SELECT id, v, n FROM big ORDER BY id"}}));
   EXPECT_TRUE(std::regex_search(relay().LogTail(200),
-                                std::regex("applied from the spool in [0-9]{2,} pieces")))
+                                std::regex("applied (from the spool )?in [0-9]{2,} pieces")))
       << relay().LogTail(40);
   ASSERT_TRUE(StopRelayCleanly());
 }
@@ -145,8 +145,7 @@ TEST_F(BigTransaction, MillionRowStreamedTransactionSurvivesKillsWhileStreamingA
   EXPECT_TRUE(streaming_when_killed);
   // Kill #2 once the committed transaction is being applied from the spool.
   ASSERT_TRUE(StartRelayAndWaitStreaming("walrelay"));
-  ASSERT_TRUE(WaitFor(
-      [&] { return relay().LogTail(50).find("spool") != std::string::npos; }, 30s));
+  ASSERT_TRUE(WaitFor([&] { return relay().LogTail(50).find("spool") != std::string::npos; }, 30s));
   std::this_thread::sleep_for(2500ms);
   const auto cp = ReadSqliteCheckpoint(db, "replica");
   const bool applied_before_kill2 = cp.has_value() && cp->end_lsn > 0;
@@ -165,7 +164,8 @@ TEST_F(BigTransaction, MillionRowStreamedTransactionSurvivesKillsWhileStreamingA
         return last == kRows || !relay().Running();
       },
       240s, 200ms))
-      << "SQLite holds " << last << " rows\n" << relay().LogTail(40);
+      << "SQLite holds " << last << " rows\n"
+      << relay().LogTail(40);
   const Rows got = SqliteQuery(db, "SELECT count(*), sum(id), sum(length(v)) FROM big");
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(*got[0][0], std::to_string(kRows));

@@ -1,6 +1,6 @@
-// Streaming of in-progress transactions against a live server: with logical_decoding_work_mem at its 64 kB
-// minimum, big transactions reach walrelay while still in progress, interleaved with small
-// ones. Sinks must still get each transaction whole, in commit order, with rolled-back
+// Streaming of in-progress transactions against a live server: with logical_decoding_work_mem at
+// its 64 kB minimum, big transactions reach walrelay while still in progress, interleaved with
+// small ones. Sinks must still get each transaction whole, in commit order, with rolled-back
 // savepoints and rolled-back transactions left out exactly.
 #include <gtest/gtest.h>
 
@@ -48,17 +48,21 @@ TEST_F(Streaming, InProgressTransactionsAreAppliedWholeAndAbortsExactly) {
   c.Exec("BEGIN");
   c.Exec("INSERT INTO big SELECT g, 'kept', repeat('p', 100) FROM generate_series(1, 20000) g");
   c.Exec("SAVEPOINT s1");
-  c.Exec("INSERT INTO big SELECT g, 'rolled back', repeat('p', 100) FROM generate_series(20001, 30000) g");
+  c.Exec(
+      "INSERT INTO big SELECT g, 'rolled back', repeat('p', 100) FROM generate_series(20001, "
+      "30000) g");
   c.Exec("ROLLBACK TO SAVEPOINT s1");
   c.Exec("UPDATE big SET v = 'updated' WHERE id % 1000 = 0");
   c.Exec("DELETE FROM big WHERE id % 1000 = 1");
   c.Exec("COMMIT");
   c.Exec("BEGIN");
-  c.Exec("INSERT INTO big SELECT g, 'never', repeat('p', 100) FROM generate_series(40001, 60000) g");
+  c.Exec(
+      "INSERT INTO big SELECT g, 'never', repeat('p', 100) FROM generate_series(40001, 60000) g");
   c.Exec("ROLLBACK");
   c.Exec("BEGIN");
   c.Exec("DELETE FROM big WHERE id > 19000");
-  c.Exec("INSERT INTO big SELECT g, 'second', repeat('q', 100) FROM generate_series(70001, 80000) g");
+  c.Exec(
+      "INSERT INTO big SELECT g, 'second', repeat('q', 100) FROM generate_series(70001, 80000) g");
   c.Exec("COMMIT");
   stop = true;
   smalls.join();
@@ -70,14 +74,15 @@ TEST_F(Streaming, InProgressTransactionsAreAppliedWholeAndAbortsExactly) {
   };
   ASSERT_TRUE(WaitUntilSame(pg(), db, checks, 120s, &relay()));
   // The server really streamed (not spilled-then-sent) the big transactions.
-  auto streamed = pg().scalar(
-      "SELECT stream_txns FROM pg_stat_replication_slots WHERE slot_name = 'walrelay'");
+  auto streamed =
+      pg().scalar("SELECT stream_txns FROM pg_stat_replication_slots WHERE slot_name = 'walrelay'");
   ASSERT_TRUE(streamed.has_value());
   EXPECT_GE(std::stoll(*streamed), 2) << "the server streamed no transaction";
   const std::string log = relay().LogTail(400);
   EXPECT_NE(log.find("streaming on"), std::string::npos) << log;
-  // The big ones were spilled and applied piece by piece (one SQLite transaction each).
-  EXPECT_TRUE(std::regex_search(log, std::regex("applied from the spool in [0-9]{2,} pieces")))
+  // The big ones were spilled and applied piece by piece (one SQLite transaction each,
+  // early or from the spool).
+  EXPECT_TRUE(std::regex_search(log, std::regex("applied (from the spool )?in [0-9]{2,} pieces")))
       << log;
   ASSERT_TRUE(StopRelayCleanly());
 }

@@ -139,6 +139,12 @@ void MysqlSink::apply(const wr_batch &batch_in) {
   const uint32_t flags = WR_HAS_FIELD(&batch, wr_batch, flags) ? batch.flags : 0u;
   const bool continues = (flags & WR_BATCH_TXN_CONTINUES) != 0;
   const bool continued = (flags & WR_BATCH_TXN_CONTINUED) != 0;
+  if (flags & WR_BATCH_TXN_ROLLBACK) {  // the early-applied transaction will not commit now
+    if (partial_.open) log(WR_LOG_INFO, "rolled back the transaction applied early");
+    rollback();
+    partial_ = {};
+    return;
+  }
   try {
     if ((continues || continued) && batch.n_txns != 1) {
       throw sdk::fatal("a batch flagged as part of a transaction holds " +
@@ -152,7 +158,7 @@ void MysqlSink::apply(const wr_batch &batch_in) {
                          " arrived, but no transaction is open (after a failure the transaction "
                          "must restart from its first piece)");
       }
-      if (txn.end_lsn != partial_.end_lsn || txn.xid != partial_.xid) {
+      if (!partial_.early && (txn.end_lsn != partial_.end_lsn || txn.xid != partial_.xid)) {
         throw sdk::fatal("a piece of transaction " + std::to_string(txn.xid) + " ending at LSN " +
                          sdk::format_lsn(txn.end_lsn) + " continues the open transaction " +
                          std::to_string(partial_.xid) + " ending at LSN " +
@@ -181,6 +187,7 @@ void MysqlSink::apply(const wr_batch &batch_in) {
       partial_.stored = stored;
       partial_.end_lsn = txn.end_lsn;
       partial_.xid = txn.xid;
+      if (flags & WR_BATCH_TXN_EARLY) partial_.early = true;
       return;  // the transaction stays open: no checkpoint, no COMMIT
     }
     // The position: the batch's end, which for the last piece of a transaction is that

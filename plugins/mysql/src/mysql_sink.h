@@ -53,6 +53,11 @@ class MysqlSink {
   /// transaction implicitly) rolls back, runs the DDL and throws WR_RETRY, so the host
   /// restarts the transaction from its first piece. Any failure rolls back the whole open
   /// transaction.
+  ///
+  /// Early apply (WR_CAP_EARLY_APPLY): pieces flagged WR_BATCH_TXN_EARLY come before the
+  /// source committed (header LSNs 0); the pieces after them carry the real header, which
+  /// is then not compared. A batch flagged WR_BATCH_TXN_ROLLBACK rolls the open
+  /// transaction back.
   void apply(const wr_batch &batch);
 
  private:
@@ -163,6 +168,7 @@ class MysqlSink {
     wr_lsn stored = 0;   ///< checkpoint read when the first piece started
     wr_lsn end_lsn = 0;  ///< of the open transaction
     uint32_t xid = 0;
+    bool early = false;  ///< opened by an early piece (WR_BATCH_TXN_EARLY): header unknown
   } partial_;
   std::unordered_map<uint32_t, std::unique_ptr<RelationState>> relations_;
   std::vector<PendingDrop> pending_drops_;

@@ -8,5 +8,5 @@ WALRELAY_SINK_PLUGIN(walrelay::sqlite::SqliteSink, "sqlite", "0.1.0",
                      "applies changes to an SQLite file, exactly once (checkpoint in the "
                      "same transaction)",
                      WR_CAP_TRANSACTIONAL | WR_CAP_TRUNCATE | WR_CAP_SCHEMA_CHANGE |
-                         WR_CAP_PARTIAL_TXN,
+                         WR_CAP_PARTIAL_TXN | WR_CAP_EARLY_APPLY,
                      walrelay::sqlite::kOptions)

@@ -89,15 +89,25 @@ void SqliteSink::apply(const wr_batch &batch_in) {
   const uint32_t flags = WR_HAS_FIELD(&batch, wr_batch, flags) ? batch.flags : 0u;
   const bool continued = (flags & WR_BATCH_TXN_CONTINUED) != 0;
   const bool continues = (flags & WR_BATCH_TXN_CONTINUES) != 0;
+  if (flags & WR_BATCH_TXN_ROLLBACK) {  // the early-applied transaction will not commit now
+    if (db_.in_transaction()) log(WR_LOG_INFO, "rolled back the transaction applied early");
+    rollback();
+    open_piece_end_ = WR_LSN_INVALID;
+    early_open_ = false;
+    return;
+  }
   if (continued) {
-    if (!db_.in_transaction() || open_piece_end_ != batch.end_lsn) {
+    // Pieces after early ones carry the real end_lsn the early ones did not know.
+    if (!db_.in_transaction() || (!early_open_ && open_piece_end_ != batch.end_lsn)) {
       rollback();
       throw sdk::fatal("a piece continuing the transaction ending at LSN " +
-                       sdk::format_lsn(batch.end_lsn) + " arrived, but no such transaction is open");
+                       sdk::format_lsn(batch.end_lsn) +
+                       " arrived, but no such transaction is open");
     }
   } else {
     if (db_.in_transaction()) rollback();  // a piece sequence the host abandoned
     db_.exec("BEGIN IMMEDIATE", "starting the batch transaction");
+    early_open_ = (flags & WR_BATCH_TXN_EARLY) != 0;
   }
   open_piece_end_ = WR_LSN_INVALID;
   try {
@@ -124,6 +134,7 @@ void SqliteSink::apply(const wr_batch &batch_in) {
       open_piece_end_ = batch.end_lsn;  // more of this transaction follows
       return;
     }
+    early_open_ = false;
     if (batch.end_lsn > stored) checkpoint_.store(batch.end_lsn, commit_time, now_us());
     const int rc = sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) {
@@ -131,6 +142,7 @@ void SqliteSink::apply(const wr_batch &batch_in) {
     }
   } catch (...) {
     rollback();
+    early_open_ = false;
     throw;
   }
 }

@@ -62,6 +62,9 @@ class SqliteSink {
   std::unordered_map<uint32_t, std::unique_ptr<RelationState>> relations_;
   /// end_lsn of the transaction left open by a piece flagged WR_BATCH_TXN_CONTINUES.
   wr_lsn open_piece_end_ = WR_LSN_INVALID;
+  /// The open transaction began with an early piece (WR_BATCH_TXN_EARLY): its later pieces
+  /// carry the end_lsn the early ones did not know.
+  bool early_open_ = false;
   // Scratch reused across rows (no per-row allocation once grown).
   std::vector<uint64_t> mask_;
   std::vector<std::vector<unsigned char>> blob_scratch_;

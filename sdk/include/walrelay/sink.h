@@ -355,6 +355,19 @@ typedef struct wr_txn {
  *  left open (same xid, commit_lsn, end_lsn; its changes follow on from the previous
  *  piece's). Such a batch holds exactly one transaction. */
 #define WR_BATCH_TXN_CONTINUED 2u
+/** wr_batch.flags (ABI 1.2, only to sinks declaring WR_CAP_EARLY_APPLY): this piece is
+ *  applied before the source has committed its transaction ("early apply"): the wr_txn
+ *  header's xid, commit_lsn, end_lsn and commit_time_us are 0, because they are not known
+ *  yet. Always together with WR_BATCH_TXN_CONTINUES. Pieces that follow once the commit is
+ *  known carry the real header (without this flag), the last one as usual (CONTINUED, not
+ *  CONTINUES); the sink must not compare their header with the early pieces'. */
+#define WR_BATCH_TXN_EARLY 4u
+/** wr_batch.flags (ABI 1.2, only to sinks declaring WR_CAP_EARLY_APPLY): roll back the
+ *  transaction the previous apply() left open, and make nothing of it durable: the source
+ *  aborted it, or another transaction committed before it (it comes again later, from its
+ *  first piece). n_txns is 0, txns NULL, end_lsn the sink's current position. A sink with
+ *  no open transaction returns WR_OK. */
+#define WR_BATCH_TXN_ROLLBACK 8u
 
 /** A batch: one or more whole transactions in commit order. The sink applies it
  *  atomically where it can (capability WR_CAP_TRANSACTIONAL).
@@ -402,6 +415,11 @@ typedef struct wr_batch {
 /** The sink wants logical decoding messages (WR_CHANGE_MESSAGE changes). Without it the
  *  host leaves them out. */
 #define WR_CAP_MESSAGES (1ull << 5)
+/** The sink takes the pieces of a large transaction while the source is still receiving
+ *  it (WR_BATCH_TXN_EARLY, then WR_BATCH_TXN_ROLLBACK when it does not commit after all),
+ *  so that its work overlaps the source's instead of starting at the commit. The host uses
+ *  it only together with WR_CAP_PARTIAL_TXN and WR_CAP_TRANSACTIONAL (ABI 1.2). */
+#define WR_CAP_EARLY_APPLY (1ull << 6)
 
 /** The function table of a sink plugin. Static storage in the plugin. Required slots:
  *  create, destroy, load_position, apply. */

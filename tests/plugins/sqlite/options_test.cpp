@@ -13,7 +13,7 @@ TEST(sqlite_plugin, DescribesItselfAndItsOptions) {
   EXPECT_EQ(p->abi_version, WR_SINK_ABI_VERSION);
   EXPECT_STREQ(p->name, "sqlite");
   EXPECT_EQ(p->capabilities, WR_CAP_TRANSACTIONAL | WR_CAP_TRUNCATE | WR_CAP_SCHEMA_CHANGE |
-                                 WR_CAP_PARTIAL_TXN);
+                                 WR_CAP_PARTIAL_TXN | WR_CAP_EARLY_APPLY);
   std::set<std::string> keys;
   for (uint32_t i = 0; i < p->n_options; ++i) {
     keys.insert(p->options[i].key);

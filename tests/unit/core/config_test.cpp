@@ -18,6 +18,7 @@ source:
   status_interval_ms: 500
 pipeline:
   batch_max_txns: 7
+  early_apply: false
 spool:
   dir: /var/spool/w
   fsync: never
@@ -54,6 +55,7 @@ TEST(Config, ParsesEveryKeyAndFlattensOptions) {
   EXPECT_FALSE(c.source.create_slot);
   EXPECT_EQ(c.source.status_interval_ms, 500);
   EXPECT_EQ(c.pipeline.batch_max_txns, 7u);
+  EXPECT_FALSE(c.pipeline.early_apply);
   EXPECT_EQ(c.spool.dir, "/var/spool/w");
   EXPECT_EQ(c.spool.fsync, SpoolFsync::kNever);
   EXPECT_EQ(c.spool.group_commit_ms, 25);
@@ -63,7 +65,7 @@ TEST(Config, ParsesEveryKeyAndFlattensOptions) {
   const auto &o = c.sinks[0].options;
   ASSERT_EQ(o.size(), 4u);
   EXPECT_EQ(o[0].key, "path");
-  EXPECT_EQ(o[0].where, "w.yaml:21:13");
+  EXPECT_EQ(o[0].where, "w.yaml:22:13");
   EXPECT_EQ(o[1].key, "tls.ca");
   EXPECT_EQ(o[2].key, "hosts.0");
   EXPECT_EQ(o[3].value, "h2");
