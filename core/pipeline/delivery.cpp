@@ -9,8 +9,8 @@ Delivery::Delivery(spool::Journal &journal, const std::vector<SinkHandle *> &sin
                    TransactionPool &pool, const PipelineConfig &config, StopSignal &stop,
                    uint64_t stop_lsn) {
   for (size_t i = 0; i < sinks.size(); ++i)
-    workers_.push_back(std::make_unique<DeliveryWorker>(journal, i, *sinks[i], pool, config,
-                                                        stop, stop_lsn));
+    workers_.push_back(
+        std::make_unique<DeliveryWorker>(journal, i, *sinks[i], pool, config, stop, stop_lsn));
 }
 
 Delivery::~Delivery() { join(); }

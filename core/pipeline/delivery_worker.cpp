@@ -140,6 +140,16 @@ bool DeliveryWorker::deliver(std::vector<TransactionPtr> &batch) {
   }
 }
 
+bool DeliveryWorker::is_chunk(const std::string &rec, uint64_t serial) {
+  const spool::RecordType type = spool::record_type(rec);
+  if (type == spool::RecordType::kChunk) return true;
+  if (type != spool::RecordType::kRelation)
+    throw spool::SpoolError("spool: unexpected record type in transaction file " +
+                            std::to_string(serial));
+  relations_.add(spool::decode_relation(rec));
+  return false;
+}
+
 bool DeliveryWorker::read_piece(spool::Reader &reader, const spool::TxnRef &ref, bool whole,
                                 Transaction &t, bool &more) {
   more = false;
@@ -152,14 +162,7 @@ bool DeliveryWorker::read_piece(spool::Reader &reader, const spool::TxnRef &ref,
     } else if (!reader.next(rec)) {
       return any;
     }
-    const spool::RecordType type = spool::record_type(rec);
-    if (type == spool::RecordType::kRelation) {
-      relations_.add(spool::decode_relation(rec));
-      continue;
-    }
-    if (type != spool::RecordType::kChunk)
-      throw spool::SpoolError("spool: unexpected record type in transaction file " +
-                              std::to_string(ref.serial));
+    if (!is_chunk(rec, ref.serial)) continue;
     std::string &keep = t.next_record();
     keep.swap(rec);
     spool::decode_changes(keep, relations_.map(), ref.aborted, messages_, t,

@@ -55,6 +55,9 @@ class DeliveryWorker {
   bool deliver_ref(const spool::TxnRef &ref);
   /// Reads the transaction file's records into `t` until about batch_max_bytes (or all when
   /// `whole`); false when the file is exhausted before any change record.
+  /// A record of transaction file `serial`: true for a chunk of changes; a relation record
+  /// is taken into relations_ (false); anything else throws spool::SpoolError.
+  bool is_chunk(const std::string &rec, uint64_t serial);
   bool read_piece(spool::Reader &reader, const spool::TxnRef &ref, bool whole, Transaction &t,
                   bool &more);
   bool check_supported(const Transaction &t);

@@ -35,14 +35,7 @@ bool DeliveryWorker::early_fill() {
   std::string &rec = scratch_;
   while (t.bytes() < config_.batch_max_bytes) {
     if (!early_.reader->next(rec)) return false;  // nothing more written yet
-    const spool::RecordType type = spool::record_type(rec);
-    if (type == spool::RecordType::kRelation) {
-      relations_.add(spool::decode_relation(rec));
-      continue;
-    }
-    if (type != spool::RecordType::kChunk)
-      throw spool::SpoolError("spool: unexpected record type in transaction file " +
-                              std::to_string(early_.serial));
+    if (!is_chunk(rec, early_.serial)) continue;
     std::string &keep = t.next_record();
     keep.swap(rec);
     spool::decode_changes(keep, relations_.map(), {}, messages_, t);

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/plugins/mysql/e2e/relay_config.h"
 #include "tests/plugins/mysql/mariadb_server.h"
 #include "tests/support/harness.h"
 
@@ -40,19 +41,9 @@ TEST(mysql_e2e, BigTransactionsArriveInPiecesAndApplyExactlyOnce) {
   pg.exec("CREATE PUBLICATION walrelay_pub FOR ALL TABLES");
   pg.CreateLogicalSlot("walrelay");
 
-  RelayConfig cfg;
-  cfg.plugin_dir = WALRELAY_PLUGIN_DIR;
-  cfg.conninfo = pg.conninfo();
+  RelayConfig cfg = MysqlRelayConfig(pg, maria.port(), {{"load_data_min_rows", "100"}});
   cfg.pipeline = {{"batch_max_bytes", "16384"}};
   cfg.spool = {{"spill_bytes", "65536"}};
-  cfg.sinks = {{"replica",
-                "mysql",
-                {{"host", "127.0.0.1"},
-                 {"port", std::to_string(maria.port())},
-                 {"user", "root"},
-                 {"database", "e2e"},
-                 {"ssl_mode", "disabled"},
-                 {"load_data_min_rows", "100"}}}};
   Walrelay relay(WriteRelayConfig(pg.file("walrelay.yaml"), cfg), pg.file("walrelay.log"));
   relay.Start();
   ASSERT_TRUE(WaitFor([&] { return !relay.Running() || pg.SlotActivePid("walrelay"); }, 30s))

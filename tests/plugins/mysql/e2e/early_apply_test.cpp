@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/plugins/mysql/e2e/relay_config.h"
 #include "tests/plugins/mysql/mariadb_server.h"
 #include "tests/support/harness.h"
 
@@ -68,17 +69,8 @@ class EarlyApply : public ::testing::Test {
     // Both tables exist in MariaDB before the test: creating one would be DDL, which
     // MySQL cannot run inside the open transaction.
     pg_.exec("INSERT INTO big VALUES (0, 'seed'); INSERT INTO small VALUES (0)");
-    RelayConfig cfg;
-    cfg.plugin_dir = WALRELAY_PLUGIN_DIR;
-    cfg.conninfo = pg_.conninfo();
+    RelayConfig cfg = MysqlRelayConfig(pg_, maria_.port());
     cfg.pipeline = {{"batch_max_bytes", "65536"}};
-    cfg.sinks = {{"replica",
-                  "mysql",
-                  {{"host", "127.0.0.1"},
-                   {"port", std::to_string(maria_.port())},
-                   {"user", "root"},
-                   {"database", "e2e"},
-                   {"ssl_mode", "disabled"}}}};
     relay_ = std::make_unique<Walrelay>(WriteRelayConfig(pg_.file("walrelay.yaml"), cfg),
                                         pg_.file("walrelay.log"));
     relay_->Start();

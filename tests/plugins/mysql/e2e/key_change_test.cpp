@@ -8,6 +8,7 @@
 #include <iostream>
 #include <random>
 
+#include "tests/plugins/mysql/e2e/relay_config.h"
 #include "tests/plugins/mysql/mariadb_server.h"
 #include "tests/support/harness.h"
 
@@ -79,16 +80,7 @@ struct Pipeline {
   ::testing::AssertionResult start(const KeyValues &extra = {}) {
     pg.exec("CREATE PUBLICATION walrelay_pub FOR ALL TABLES");
     pg.CreateLogicalSlot("walrelay");
-    RelayConfig cfg;
-    cfg.plugin_dir = WALRELAY_PLUGIN_DIR;
-    cfg.conninfo = pg.conninfo();
-    KeyValues opts = {{"host", "127.0.0.1"},
-                      {"port", std::to_string(maria.port())},
-                      {"user", "root"},
-                      {"database", "e2e"},
-                      {"ssl_mode", "disabled"}};
-    opts.insert(opts.end(), extra.begin(), extra.end());
-    cfg.sinks = {{"replica", "mysql", opts}};
+    const RelayConfig cfg = MysqlRelayConfig(pg, maria.port(), extra);
     relay = std::make_unique<Walrelay>(WriteRelayConfig(pg.file("walrelay.yaml"), cfg),
                                        pg.file("walrelay.log"));
     relay->Start();

@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "tests/plugins/mysql/e2e/relay_config.h"
 #include "tests/plugins/mysql/e2e/workload_compare.h"
 #include "tests/plugins/mysql/mariadb_server.h"
 #include "tests/support/harness.h"
@@ -25,16 +26,7 @@ TEST(mysql_e2e, WorkloadWithKilledWalrelayAndRestartedMariaDbIsExactlyOnce) {
   pg.exec("CREATE PUBLICATION walrelay_pub FOR ALL TABLES");
   pg.CreateLogicalSlot("walrelay");
 
-  RelayConfig cfg;
-  cfg.plugin_dir = WALRELAY_PLUGIN_DIR;
-  cfg.conninfo = pg.conninfo();
-  cfg.sinks = {{"replica",
-                "mysql",
-                {{"host", "127.0.0.1"},
-                 {"port", std::to_string(maria.port())},
-                 {"user", "root"},
-                 {"database", "e2e"},
-                 {"ssl_mode", "disabled"}}}};
+  const RelayConfig cfg = MysqlRelayConfig(pg, maria.port());
   Walrelay relay(WriteRelayConfig(pg.file("walrelay.yaml"), cfg), pg.file("walrelay.log"));
   relay.Start();
   ASSERT_TRUE(WaitFor([&] { return !relay.Running() || pg.SlotActivePid("walrelay"); }, 30s))

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/plugins/mysql/e2e/relay_config.h"
 #include "tests/plugins/mysql/e2e/workload_compare.h"
 #include "tests/plugins/mysql/mariadb_server.h"
 #include "tests/support/harness.h"
@@ -20,17 +21,7 @@ using namespace std::chrono_literals;
 
 /// walrelay.yaml for one MySQL sink "replica" on `port`, database e2e, slot "walrelay".
 std::string WriteConfig(PgCluster &pg, unsigned port) {
-  RelayConfig cfg;
-  cfg.plugin_dir = WALRELAY_PLUGIN_DIR;
-  cfg.conninfo = pg.conninfo();
-  cfg.sinks = {{"replica",
-                "mysql",
-                {{"host", "127.0.0.1"},
-                 {"port", std::to_string(port)},
-                 {"user", "root"},
-                 {"database", "e2e"},
-                 {"ssl_mode", "disabled"},
-                 {"connect_timeout_ms", "2000"}}}};
+  const RelayConfig cfg = MysqlRelayConfig(pg, port, {{"connect_timeout_ms", "2000"}});
   return WriteRelayConfig(pg.file("walrelay.yaml"), cfg);
 }
 
