@@ -52,6 +52,7 @@ done
 command -v curl >/dev/null || { echo "curl is missing" >&2; exit 1; }
 source scripts/lib/pg.sh
 source bench/lib/measure.sh
+source bench/lib/workloads.sh
 source bench/lib/mysql.sh
 source bench/lib/report.sh
 bench_workdir walrelay-soak
