@@ -23,7 +23,7 @@ REPORT_MET=0
 REPORT_NOT_MET=0
 REPORT_NA=0
 
-report_isnum() { [[ "${1:-}" =~ ^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]]; }
+report_isnum() { [[ "${1:-}" =~ ^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$ ]]; }
 
 report_result() { printf 'RESULT %s %s\n' "$1" "${2:-NA}"; }
 
